@@ -1,0 +1,64 @@
+package dev.scratchkit.elf;
+
+import java.util.Objects;
+
+/**
+ * An OCI platform: {@code os}, {@code architecture} and optional {@code variant}, spelled as
+ * the OCI image spec and Go spell them ({@code linux/amd64}, {@code linux/arm64},
+ * {@code linux/arm/v7}).
+ *
+ * @param os the operating system, e.g. {@code linux}
+ * @param architecture the architecture, e.g. {@code amd64}, {@code arm64}, {@code arm}
+ * @param variant the CPU variant, e.g. {@code v7}, or {@code null} when there is none
+ */
+public record Platform(String os, String architecture, String variant) {
+
+  /** {@code linux/amd64}. */
+  public static final Platform LINUX_AMD64 = new Platform("linux", "amd64", null);
+  /** {@code linux/arm64}. */
+  public static final Platform LINUX_ARM64 = new Platform("linux", "arm64", null);
+
+  /** Validates the parts; an empty variant means none. */
+  public Platform {
+    Objects.requireNonNull(os, "os");
+    Objects.requireNonNull(architecture, "architecture");
+    if (!isToken(os) || !isToken(architecture)) {
+      throw new IllegalArgumentException("not an OCI platform: os \"" + os + "\", architecture \""
+          + architecture + "\" (expected lower-case words such as linux and amd64)");
+    }
+    if (variant != null && variant.isEmpty()) {
+      variant = null;
+    }
+    if (variant != null && !isToken(variant)) {
+      throw new IllegalArgumentException("not an OCI platform variant: \"" + variant + "\" (expected e.g. v7)");
+    }
+  }
+
+  /** A platform without a variant. */
+  public static Platform of(String os, String architecture) {
+    return new Platform(os, architecture, null);
+  }
+
+  /**
+   * Parses {@code os/architecture[/variant]}, e.g. {@code linux/arm/v7}.
+   *
+   * @throws IllegalArgumentException if the text has fewer than two or more than three parts
+   */
+  public static Platform parse(String text) {
+    String[] parts = Objects.requireNonNull(text, "text").split("/", -1);
+    if (parts.length < 2 || parts.length > 3) {
+      throw new IllegalArgumentException("not a platform: \"" + text + "\" (expected os/architecture[/variant], e.g. linux/arm64)");
+    }
+    return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : null);
+  }
+
+  private static boolean isToken(String s) {
+    return !s.isEmpty() && s.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-');
+  }
+
+  /** {@code os/architecture[/variant]}, the form {@link #parse} reads. */
+  @Override
+  public String toString() {
+    return os + "/" + architecture + (variant == null ? "" : "/" + variant);
+  }
+}
