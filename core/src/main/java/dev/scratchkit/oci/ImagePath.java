@@ -1,0 +1,146 @@
+package dev.scratchkit.oci;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An absolute, normalised Unix path inside an image, such as {@code /etc/passwd}.
+ *
+ * <p>Paths compare by their UTF-8 bytes, the order {@code tar --sort=name} uses, so a
+ * directory always sorts before everything inside it.
+ *
+ * @param path the path, starting with {@code /}, without {@code .}, {@code ..}, empty segments
+ *     or a trailing slash (except the root {@code /} itself)
+ */
+public record ImagePath(String path) implements Comparable<ImagePath> {
+
+  /** The root directory {@code /}. */
+  public static final ImagePath ROOT = new ImagePath("/");
+
+  /**
+   * Validates the path.
+   *
+   * @throws OciException if the path is relative, contains {@code .}, {@code ..}, an empty
+   *     segment or a NUL character
+   */
+  public ImagePath {
+    Objects.requireNonNull(path, "path");
+    String problem = problem(path);
+    if (problem != null) {
+      throw new OciException("invalid path in image \"" + printable(path) + "\": " + problem);
+    }
+  }
+
+  /**
+   * Parses a path in the image; one trailing slash is accepted and dropped ({@code /etc/}
+   * is {@code /etc}).
+   *
+   * @param path an absolute Unix path such as {@code /etc/passwd}
+   * @return the path
+   * @throws OciException naming the path and the fix when it is not absolute and normalised
+   */
+  public static ImagePath of(String path) {
+    Objects.requireNonNull(path, "path");
+    if (path.length() > 1 && path.endsWith("/") && !path.endsWith("//")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    return new ImagePath(path);
+  }
+
+  private static String problem(String path) {
+    if (path.isEmpty()) {
+      return "it is empty; write an absolute path such as /app";
+    }
+    if (path.indexOf('\0') >= 0) {
+      return "it contains a NUL character, which no file name can hold; remove it";
+    }
+    if (!path.startsWith("/")) {
+      return "it is relative; write it from the image's root, e.g. \"/" + path + "\"";
+    }
+    if (path.equals("/")) {
+      return null;
+    }
+    if (path.endsWith("/")) {
+      return "it ends with a slash; write it without, e.g. \"" + path.replaceAll("/+$", "") + "\"";
+    }
+    for (String segment : path.substring(1).split("/", -1)) {
+      if (segment.isEmpty()) {
+        return "it has an empty segment (\"//\"); write it with single slashes";
+      }
+      if (segment.equals("..")) {
+        return "it contains \"..\", which could point outside the image; write the resolved absolute path";
+      }
+      if (segment.equals(".")) {
+        return "it contains \".\"; write the path without it";
+      }
+    }
+    return null;
+  }
+
+  private static String printable(String s) {
+    return s.replace("\0", "\\0");
+  }
+
+  /**
+   * The directory holding this path.
+   *
+   * @return the parent, or empty for the root
+   */
+  public Optional<ImagePath> parent() {
+    if (isRoot()) {
+      return Optional.empty();
+    }
+    int slash = path.lastIndexOf('/');
+    return Optional.of(slash == 0 ? ROOT : new ImagePath(path.substring(0, slash)));
+  }
+
+  /**
+   * A path below this one.
+   *
+   * @param relative one or more segments such as {@code ssl/certs}; must not start with a
+   *     slash or contain {@code .} or {@code ..}
+   * @return the resolved path
+   * @throws OciException if the result is not a normalised absolute path
+   */
+  public ImagePath resolve(String relative) {
+    Objects.requireNonNull(relative, "relative");
+    if (relative.startsWith("/")) {
+      throw new OciException("cannot resolve \"" + printable(relative) + "\" against " + path
+          + ": it is absolute; pass a relative path such as \"" + relative.replaceAll("^/+", "") + "\"");
+    }
+    return of(isRoot() ? "/" + relative : path + "/" + relative);
+  }
+
+  /** True for {@code /}. */
+  public boolean isRoot() {
+    return path.equals("/");
+  }
+
+  /** The last segment ({@code passwd} for {@code /etc/passwd}); empty for the root. */
+  public String fileName() {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  /** The name inside a tar archive: the path without its leading slash ({@code etc/passwd}). */
+  public String tarName() {
+    return path.substring(1);
+  }
+
+  /** True when this path is {@code other} or lies below it. */
+  public boolean startsWith(ImagePath other) {
+    return other.isRoot() || path.equals(other.path) || path.startsWith(other.path + "/");
+  }
+
+  @Override
+  public int compareTo(ImagePath other) {
+    return Arrays.compareUnsigned(path.getBytes(StandardCharsets.UTF_8), other.path.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The path itself, e.g. {@code /etc/passwd}. */
+  @Override
+  public String toString() {
+    return path;
+  }
+}

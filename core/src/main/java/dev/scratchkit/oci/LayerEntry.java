@@ -1,0 +1,253 @@
+package dev.scratchkit.oci;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One entry of a layer: a regular file (from a host file or from bytes), a directory, a
+ * symbolic link or a hard link, with its permission bits and numeric owner.
+ *
+ * <p>Immutable. Two entries are equal when they would produce the same tar entry: same path,
+ * type, mode, owner and content (the same source file, equal bytes, or the same link).
+ * A host file's size is read when the layer is written and checked to be unchanged after
+ * copying; its host metadata (times, owner, mode) never enters the image.
+ */
+public final class LayerEntry {
+
+  /** What kind of tar entry this is. */
+  public enum Type {
+    /** A regular file; its content comes from a host file or from bytes. */
+    FILE,
+    /** A directory. */
+    DIRECTORY,
+    /** A symbolic link; its content is the link text. */
+    SYMLINK,
+    /** A hard link to a regular file in the same layer. */
+    HARD_LINK
+  }
+
+  /** Mode of directories the layer adds as missing parents, and the usual directory mode. */
+  public static final int DEFAULT_DIRECTORY_MODE = 0755;
+
+  private final ImagePath path;
+  private final Type type;
+  private final int mode;
+  private final long uid;
+  private final long gid;
+  private final Path source;
+  private final byte[] bytes;
+  private final String link;
+
+  private LayerEntry(ImagePath path, Type type, int mode, long uid, long gid, Path source, byte[] bytes, String link) {
+    this.path = Objects.requireNonNull(path, "path");
+    if (path.isRoot()) {
+      throw new OciException("a layer entry cannot be the root directory \"/\"; the root exists in every image,"
+          + " give the files below it instead");
+    }
+    if (mode < 0 || mode > 07777) {
+      throw new OciException("invalid mode 0" + Integer.toOctalString(mode) + " for " + path
+          + ": permission bits are 0 to 07777 (e.g. 0644, 0755, 01777)");
+    }
+    if (uid < 0 || gid < 0 || uid > 0x7fffffffL || gid > 0x7fffffffL) {
+      throw new OciException("invalid owner " + uid + ":" + gid + " for " + path
+          + ": uid and gid are numbers from 0 to 2147483647");
+    }
+    this.type = type;
+    this.mode = mode;
+    this.uid = uid;
+    this.gid = gid;
+    this.source = source;
+    this.bytes = bytes;
+    this.link = link;
+  }
+
+  /**
+   * A regular file copied from the host, owned by root.
+   *
+   * @param path where the file goes in the image
+   * @param source the host file; it must exist and be a regular file (symlinks are followed)
+   * @param mode permission bits such as {@code 0755}
+   * @return the entry
+   * @throws OciException naming the absolute source path when it is missing or not a regular file
+   */
+  public static LayerEntry file(ImagePath path, Path source, int mode) {
+    Objects.requireNonNull(source, "source");
+    Path absolute = source.toAbsolutePath().normalize();
+    checkSource(path, absolute);
+    return new LayerEntry(path, Type.FILE, mode, 0, 0, absolute, null, null);
+  }
+
+  /**
+   * A regular file with the given content, owned by root. The bytes are copied.
+   *
+   * @param path where the file goes in the image
+   * @param content the file's content
+   * @param mode permission bits such as {@code 0644}
+   * @return the entry
+   */
+  public static LayerEntry bytes(ImagePath path, byte[] content, int mode) {
+    return new LayerEntry(path, Type.FILE, mode, 0, 0, null, content.clone(), null);
+  }
+
+  /**
+   * A directory owned by root.
+   *
+   * @param path the directory in the image
+   * @param mode permission bits such as {@code 0755} or {@code 01777}
+   * @return the entry
+   */
+  public static LayerEntry directory(ImagePath path, int mode) {
+    return new LayerEntry(path, Type.DIRECTORY, mode, 0, 0, null, null, null);
+  }
+
+  /**
+   * A symbolic link owned by root, mode {@code 0777}.
+   *
+   * @param path the link in the image
+   * @param target the link text, absolute or relative, as {@code ln -s} would store it
+   * @return the entry
+   */
+  public static LayerEntry symlink(ImagePath path, String target) {
+    Objects.requireNonNull(target, "target");
+    if (target.isEmpty() || target.indexOf('\0') >= 0) {
+      throw new OciException("invalid symlink target for " + path + ": \"" + target.replace("\0", "\\0")
+          + "\"; give a non-empty target without NUL characters");
+    }
+    return new LayerEntry(path, Type.SYMLINK, 0777, 0, 0, null, null, target);
+  }
+
+  /**
+   * A hard link to a regular file in the same layer. In the tar it carries the target's mode
+   * and owner.
+   *
+   * @param path the link in the image
+   * @param target the regular file it links to; it must be in the same layer
+   * @return the entry
+   */
+  public static LayerEntry hardLink(ImagePath path, ImagePath target) {
+    Objects.requireNonNull(target, "target");
+    if (target.equals(path)) {
+      throw new OciException("hard link " + path + " points to itself; give another file of the layer as target");
+    }
+    return new LayerEntry(path, Type.HARD_LINK, 0, 0, 0, null, null, target.path());
+  }
+
+  /**
+   * This entry with another numeric owner.
+   *
+   * @param uid the user id, e.g. {@code 65532}
+   * @param gid the group id
+   * @return a new entry
+   */
+  public LayerEntry withOwner(long uid, long gid) {
+    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link);
+  }
+
+  /**
+   * This entry with other permission bits (ignored for hard links, which take their target's).
+   *
+   * @param mode permission bits such as {@code 0644}
+   * @return a new entry
+   */
+  public LayerEntry withMode(int mode) {
+    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link);
+  }
+
+  static void checkSource(ImagePath path, Path absolute) {
+    if (!Files.exists(absolute)) {
+      String why = Files.exists(absolute, LinkOption.NOFOLLOW_LINKS) ? "it is a symlink whose target does not exist"
+          : "it does not exist";
+      throw new OciException("source file " + absolute + " for " + path + " cannot be read: " + why
+          + "; check the path, or build the file before writing the image");
+    }
+    if (!Files.isRegularFile(absolute)) {
+      throw new OciException("source file " + absolute + " for " + path + " is not a regular file"
+          + (Files.isDirectory(absolute) ? " but a directory" : "")
+          + "; give a regular file (add directories entry by entry)");
+    }
+    if (!Files.isReadable(absolute)) {
+      throw new OciException("source file " + absolute + " for " + path + " is not readable by this process"
+          + "; fix its permissions (e.g. chmod a+r " + absolute + ")");
+    }
+  }
+
+  /** Where the entry goes in the image. */
+  public ImagePath path() {
+    return path;
+  }
+
+  /** The kind of entry. */
+  public Type type() {
+    return type;
+  }
+
+  /** Permission bits, e.g. {@code 0755}; {@code 0777} for symlinks, 0 for hard links. */
+  public int mode() {
+    return mode;
+  }
+
+  /** Numeric user id of the owner. */
+  public long uid() {
+    return uid;
+  }
+
+  /** Numeric group id of the owner. */
+  public long gid() {
+    return gid;
+  }
+
+  /** The host file a {@link Type#FILE} entry is copied from, as an absolute path. */
+  public Optional<Path> source() {
+    return Optional.ofNullable(source);
+  }
+
+  /** The content of a {@link Type#FILE} entry given as bytes (a copy). */
+  public Optional<byte[]> content() {
+    return Optional.ofNullable(bytes).map(byte[]::clone);
+  }
+
+  /** The symlink text, or the hard link's target path (absolute). */
+  public Optional<String> link() {
+    return Optional.ofNullable(link);
+  }
+
+  /** Size in bytes of a {@link Type#FILE} entry given as bytes; -1 for other entries. */
+  public long contentSize() {
+    return bytes == null ? -1 : bytes.length;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LayerEntry e && path.equals(e.path) && type == e.type && mode == e.mode
+        && uid == e.uid && gid == e.gid && Objects.equals(source, e.source) && Arrays.equals(bytes, e.bytes)
+        && Objects.equals(link, e.link);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(path, type, mode, uid, gid, source, Arrays.hashCode(bytes), link);
+  }
+
+  /** E.g. {@code file /bin/app 0755 0:0 <- /home/me/app} or {@code symlink /bin/sh -> busybox}. */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder();
+    s.append(type.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')).append(' ').append(path);
+    if (type != Type.HARD_LINK) {
+      s.append(" 0").append(Integer.toOctalString(mode));
+    }
+    s.append(' ').append(uid).append(':').append(gid);
+    if (source != null) {
+      s.append(" <- ").append(source);
+    } else if (bytes != null) {
+      s.append(" (").append(bytes.length).append(" bytes)");
+    } else if (link != null) {
+      s.append(" -> ").append(link);
+    }
+    return s.toString();
+  }
+}

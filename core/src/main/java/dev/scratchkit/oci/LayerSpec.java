@@ -1,0 +1,87 @@
+package dev.scratchkit.oci;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What goes into one layer: its entries and the history comment ({@code created_by}).
+ *
+ * <p>The compact constructor normalises the entries into the order the tar will have: sorted
+ * by path (UTF-8 bytes), each missing parent directory added as {@code 0755} owned by root,
+ * identical duplicates collapsed. It refuses, naming the path, the same path twice with
+ * different content, an entry inside a path that is not a directory, and a hard link whose
+ * target is not a regular file of this layer.
+ *
+ * @param entries the entries, normalised as described above
+ * @param createdBy the history comment, e.g. {@code scratchkit: CA certificates (147)}
+ */
+public record LayerSpec(List<LayerEntry> entries, String createdBy) {
+
+  /** Normalises and validates the entries. */
+  public LayerSpec {
+    Objects.requireNonNull(entries, "entries");
+    Objects.requireNonNull(createdBy, "createdBy");
+    entries = normalise(entries);
+  }
+
+  /**
+   * A layer of the given entries.
+   *
+   * @param createdBy the history comment
+   * @param entries the entries, in any order
+   * @return the normalised layer
+   */
+  public static LayerSpec of(String createdBy, LayerEntry... entries) {
+    return new LayerSpec(List.of(entries), createdBy);
+  }
+
+  private static List<LayerEntry> normalise(List<LayerEntry> given) {
+    TreeMap<ImagePath, LayerEntry> byPath = new TreeMap<>();
+    for (LayerEntry entry : given) {
+      Objects.requireNonNull(entry, "entry");
+      LayerEntry previous = byPath.putIfAbsent(entry.path(), entry);
+      if (previous != null && !previous.equals(entry)) {
+        throw new OciException("the layer has " + entry.path() + " twice with different content: " + previous
+            + " and " + entry + "; keep one of them (or give both the same source, mode and owner)");
+      }
+    }
+    // Missing parents: a directory owned by root, 0755, as tar and Docker would create it.
+    List<LayerEntry> explicit = new ArrayList<>(byPath.values());
+    for (LayerEntry entry : explicit) {
+      ImagePath parent = entry.path().parent().orElseThrow();
+      while (!parent.isRoot()) {
+        LayerEntry existing = byPath.get(parent);
+        if (existing == null) {
+          byPath.put(parent, LayerEntry.directory(parent, LayerEntry.DEFAULT_DIRECTORY_MODE));
+        } else if (existing.type() != LayerEntry.Type.DIRECTORY) {
+          throw new OciException("the layer has " + entry.path() + " inside " + parent + ", but " + parent
+              + " is a " + existing.type().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+              + " (" + existing + "); make " + parent + " a directory or move " + entry.path());
+        } else {
+          break; // an explicit or added directory: its own parents were handled with it
+        }
+        parent = parent.parent().orElseThrow();
+      }
+    }
+    for (LayerEntry entry : byPath.values()) {
+      if (entry.type() == LayerEntry.Type.HARD_LINK) {
+        ImagePath target = ImagePath.of(entry.link().orElseThrow());
+        LayerEntry t = byPath.get(target);
+        if (t == null || t.type() != LayerEntry.Type.FILE) {
+          throw new OciException("hard link " + entry.path() + " points to " + target + ", which is "
+              + (t == null ? "not in this layer" : "a " + t.type().name().toLowerCase(java.util.Locale.ROOT))
+              + "; a hard link needs a regular file of the same layer as target (use a symlink otherwise)");
+        }
+      }
+    }
+    return List.copyOf(byPath.values());
+  }
+
+  /** E.g. {@code layer "scratchkit: base files" (7 entries)}. */
+  @Override
+  public String toString() {
+    return "layer \"" + createdBy + "\" (" + entries.size() + " entries)";
+  }
+}
