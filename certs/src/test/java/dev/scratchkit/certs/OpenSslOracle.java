@@ -1,0 +1,59 @@
+package dev.scratchkit.certs;
+
+import dev.scratchkit.testkit.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What the openssl command line makes of certificate files. */
+final class OpenSslOracle {
+
+  /** One certificate as openssl sees it. */
+  record Seen(String sha256, String subjectHash) {}
+
+  private static final Pattern BLOCK =
+      Pattern.compile("-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", Pattern.DOTALL);
+  private static final Pattern TOTAL = Pattern.compile("Total found: (\\d+)");
+
+  private OpenSslOracle() {}
+
+  /**
+   * Every certificate openssl finds in a bundle: {@code openssl storeutl} parses the file and
+   * re-encodes each certificate, then {@code openssl x509} prints its fingerprint and hash.
+   */
+  static List<Seen> readBundle(Path bundle, Path work) throws Exception {
+    String openssl = Tools.require("openssl").toString();
+    String out = Tools.runOk(openssl, "storeutl", "-certs", bundle.toString()).stdout();
+    Matcher total = TOTAL.matcher(out);
+    if (!total.find()) {
+      throw new AssertionError("no total in openssl storeutl output:\n" + out);
+    }
+    List<Seen> seen = new ArrayList<>();
+    Matcher block = BLOCK.matcher(out);
+    int i = 0;
+    Files.createDirectories(work);
+    while (block.find()) {
+      Path one = work.resolve("openssl-" + i++ + ".pem");
+      Files.writeString(one, block.group());
+      seen.add(x509(one));
+    }
+    if (seen.size() != Integer.parseInt(total.group(1))) {
+      throw new AssertionError("openssl found " + total.group(1) + " certificates but printed " + seen.size());
+    }
+    return seen;
+  }
+
+  /** {@code openssl x509 -noout -subject_hash -fingerprint -sha256} of the first certificate in a file. */
+  static Seen x509(Path file) {
+    String openssl = Tools.require("openssl").toString();
+    String[] lines = Tools.runOk(openssl, "x509", "-noout", "-subject_hash", "-fingerprint", "-sha256", "-in",
+        file.toString()).stdout().strip().split("\n");
+    String hash = lines[0].strip();
+    String fingerprint = lines[1].substring(lines[1].indexOf('=') + 1).replace(":", "").toLowerCase(Locale.ROOT);
+    return new Seen(fingerprint, hash);
+  }
+}
