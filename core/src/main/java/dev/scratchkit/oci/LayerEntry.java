@@ -1,7 +1,6 @@
 package dev.scratchkit.oci;
 
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import dev.scratchkit.internal.oci.SourceFiles;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
@@ -77,7 +76,7 @@ public final class LayerEntry {
   public static LayerEntry file(ImagePath path, Path source, int mode) {
     Objects.requireNonNull(source, "source");
     Path absolute = source.toAbsolutePath().normalize();
-    checkSource(path, absolute);
+    SourceFiles.check(path, absolute);
     return new LayerEntry(path, Type.FILE, mode, 0, 0, absolute, null, null);
   }
 
@@ -155,24 +154,6 @@ public final class LayerEntry {
    */
   public LayerEntry withMode(int mode) {
     return new LayerEntry(path, type, mode, uid, gid, source, bytes, link);
-  }
-
-  static void checkSource(ImagePath path, Path absolute) {
-    if (!Files.exists(absolute)) {
-      String why = Files.exists(absolute, LinkOption.NOFOLLOW_LINKS) ? "it is a symlink whose target does not exist"
-          : "it does not exist";
-      throw new OciException("source file " + absolute + " for " + path + " cannot be read: " + why
-          + "; check the path, or build the file before writing the image");
-    }
-    if (!Files.isRegularFile(absolute)) {
-      throw new OciException("source file " + absolute + " for " + path + " is not a regular file"
-          + (Files.isDirectory(absolute) ? " but a directory" : "")
-          + "; give a regular file (add directories entry by entry)");
-    }
-    if (!Files.isReadable(absolute)) {
-      throw new OciException("source file " + absolute + " for " + path + " is not readable by this process"
-          + "; fix its permissions (e.g. chmod a+r " + absolute + ")");
-    }
   }
 
   /** Where the entry goes in the image. */

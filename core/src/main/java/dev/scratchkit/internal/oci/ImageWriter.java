@@ -1,0 +1,120 @@
+package dev.scratchkit.internal.oci;
+
+import dev.scratchkit.elf.Platform;
+import dev.scratchkit.oci.Digest;
+import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.LayerDescriptor;
+import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.LayerSpec;
+import dev.scratchkit.oci.OciException;
+import dev.scratchkit.oci.ProgressListener;
+import dev.scratchkit.oci.WriteResult;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes the blobs of images (layers, config, manifest, index) into a {@link BlobStore}. */
+public final class ImageWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ImageWriter.class);
+
+  /** A written manifest or index, with what a descriptor of it needs. */
+  public record Written(Digest digest, String mediaType, long size, Platform platform, Digest config,
+      List<LayerDescriptor> layers, List<Written> manifests) {
+
+    /** As a public result for {@code target}. */
+    public WriteResult toResult(String target) {
+      return new WriteResult(digest, mediaType, size, target, config, layers,
+          manifests.stream().map(m -> m.toResult(target)).toList());
+    }
+  }
+
+  private final BlobStore store;
+  private final LayerCompression compression;
+  private final ProgressListener listener;
+  private final String where;
+
+  /**
+   * @param where the target's description, for messages and events
+   */
+  public ImageWriter(BlobStore store, LayerCompression compression, ProgressListener listener, String where) {
+    this.store = store;
+    this.compression = compression;
+    this.listener = listener;
+    this.where = where;
+  }
+
+  /** Checks every source file of every image before anything is written. */
+  public static void preflight(List<ImageSpec> images) {
+    for (ImageSpec image : images) {
+      for (LayerSpec layer : image.layers()) {
+        for (LayerEntry e : layer.entries()) {
+          if (e.source().isPresent()) {
+            SourceFiles.check(e.path(), e.source().get());
+          }
+        }
+      }
+    }
+    Set<String> platforms = new HashSet<>();
+    if (images.size() > 1) {
+      for (ImageSpec image : images) {
+        if (!platforms.add(image.platform().toString())) {
+          throw new OciException("two images of the index have platform " + image.platform()
+              + "; an index holds one image per platform, drop or change one of them");
+        }
+      }
+    }
+  }
+
+  /** Writes layers, config and manifest of one image. */
+  public Written writeImage(ImageSpec image) throws IOException {
+    List<LayerDescriptor> layers = new ArrayList<>();
+    for (int i = 0; i < image.layers().size(); i++) {
+      LayerSpec layer = image.layers().get(i);
+      listener.layerStarted(i, layer.entries().size());
+      BlobStore.Stored stored = store.put(out -> LayerWriter.write(layer, image.created(), compression, out), null);
+      LayerDescriptor d = (LayerDescriptor) stored.value();
+      if (!d.digest().equals(stored.digest()) || d.size() != stored.size()) {
+        throw new IllegalStateException("layer digest mismatch: " + d + " vs " + stored.digest());
+      }
+      if (stored.skipped()) {
+        listener.blobSkipped(d.digest(), where);
+      }
+      LOG.info("layer {} of {}: {} ({} entries, {})", i + 1, image.layers().size(), d, layer.entries().size(),
+          layer.createdBy());
+      listener.layerFinished(i, d);
+      layers.add(d);
+    }
+    byte[] config = ImageJson.config(image, layers.stream().map(LayerDescriptor::diffId).toList());
+    BlobStore.Stored c = store.put(config);
+    if (c.skipped()) {
+      listener.blobSkipped(c.digest(), where);
+    }
+    byte[] manifest = ImageJson.manifest(c.digest(), c.size(), layers, image.annotations());
+    BlobStore.Stored m = store.put(manifest);
+    if (m.skipped()) {
+      listener.blobSkipped(m.digest(), where);
+    }
+    return new Written(m.digest(), MediaTypes.MANIFEST, m.size(), image.platform(), c.digest(), layers, List.of());
+  }
+
+  /** Writes every image and an index over them. */
+  public Written writeIndex(List<ImageSpec> images) throws IOException {
+    List<Written> written = new ArrayList<>();
+    List<Map<String, Object>> descriptors = new ArrayList<>();
+    List<LayerDescriptor> layers = new ArrayList<>();
+    for (ImageSpec image : images) {
+      Written w = writeImage(image);
+      written.add(w);
+      layers.addAll(w.layers());
+      descriptors.add(ImageJson.descriptor(w.mediaType(), w.digest(), w.size(), w.platform(), null));
+    }
+    BlobStore.Stored index = store.put(ImageJson.index(descriptors, null));
+    return new Written(index.digest(), MediaTypes.INDEX, index.size(), null, null, layers, written);
+  }
+}

@@ -1,0 +1,194 @@
+package dev.scratchkit.internal.oci;
+
+import dev.scratchkit.oci.ImagePath;
+import dev.scratchkit.oci.LayerDescriptor;
+import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.LayerSpec;
+import dev.scratchkit.oci.OciException;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams a {@link LayerSpec} as a reproducible tar through the compression into a sink,
+ * computing the diff ID (SHA-256 of the tar), the blob digest and the blob size in the same
+ * pass. Holds one copy buffer, never the layer.
+ *
+ * <p>Tar rules: entries in {@link LayerSpec} order (sorted by path, parents first; a hard
+ * link is deferred until its target has been written), mtime = the creation time in whole
+ * seconds, numeric owners with empty user and group names, no atime/ctime, PAX headers only
+ * where ustar cannot hold a value (long or non-ASCII names, sizes over 8 GiB).
+ */
+public final class LayerWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LayerWriter.class);
+  private static final int BUFFER = 64 * 1024;
+
+  private LayerWriter() {}
+
+  /**
+   * Writes the layer to {@code sink} (not closed).
+   *
+   * @return the blob digest and size, the diff ID and the tar size
+   * @throws OciException when a source file is missing, unreadable or changes while copied
+   * @throws IOException when the sink fails
+   */
+  public static LayerDescriptor write(LayerSpec layer, Instant created, LayerCompression compression, OutputStream sink)
+      throws IOException {
+    DigestingOutputStream blob = new DigestingOutputStream(new BufferedOutputStream(new NonClosing(sink), BUFFER));
+    DigestingOutputStream tar;
+    try (OutputStream compressed = compression.compress(blob)) {
+      tar = new DigestingOutputStream(compressed);
+      TarArchiveOutputStream out = new TarArchiveOutputStream(tar, StandardCharsets.UTF_8.name());
+      out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+      out.setAddPaxHeadersForNonAsciiNames(true);
+      writeEntries(out, layer, FileTime.from(created.getEpochSecond(), java.util.concurrent.TimeUnit.SECONDS));
+      out.finish();
+      out.flush();
+    }
+    return new LayerDescriptor(blob.digest(), tar.digest(), blob.count(), tar.count(), compression.mediaType());
+  }
+
+  /** The tar entries in writing order: sorted, with each hard link right after its target at the earliest. */
+  public static List<LayerEntry> tarOrder(LayerSpec layer) {
+    List<LayerEntry> order = new ArrayList<>();
+    Map<String, List<LayerEntry>> waiting = new HashMap<>();
+    Set<String> written = new HashSet<>();
+    for (LayerEntry e : layer.entries()) {
+      if (e.type() == LayerEntry.Type.HARD_LINK && !written.contains(e.link().orElseThrow())) {
+        waiting.computeIfAbsent(e.link().orElseThrow(), k -> new ArrayList<>()).add(e);
+        continue;
+      }
+      order.add(e);
+      written.add(e.path().path());
+      List<LayerEntry> links = waiting.remove(e.path().path());
+      if (links != null) {
+        order.addAll(links);
+      }
+    }
+    return order;
+  }
+
+  private static void writeEntries(TarArchiveOutputStream out, LayerSpec layer, FileTime mtime) throws IOException {
+    Map<ImagePath, LayerEntry> byPath = new HashMap<>();
+    layer.entries().forEach(e -> byPath.put(e.path(), e));
+    byte[] buffer = new byte[BUFFER];
+    for (LayerEntry e : tarOrder(layer)) {
+      LOG.debug("tar entry {}", e);
+      switch (e.type()) {
+        case DIRECTORY -> {
+          TarArchiveEntry t = header(e.path().tarName() + "/", TarConstants.LF_DIR, e, mtime);
+          out.putArchiveEntry(t);
+          out.closeArchiveEntry();
+        }
+        case SYMLINK -> {
+          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_SYMLINK, e, mtime);
+          t.setLinkName(e.link().orElseThrow());
+          out.putArchiveEntry(t);
+          out.closeArchiveEntry();
+        }
+        case HARD_LINK -> {
+          LayerEntry target = byPath.get(ImagePath.of(e.link().orElseThrow()));
+          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_LINK, target, mtime);
+          t.setLinkName(target.path().tarName());
+          out.putArchiveEntry(t);
+          out.closeArchiveEntry();
+        }
+        case FILE -> {
+          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_NORMAL, e, mtime);
+          if (e.source().isPresent()) {
+            copyFile(out, t, e, e.source().get(), buffer);
+          } else {
+            byte[] content = e.content().orElseThrow();
+            t.setSize(content.length);
+            out.putArchiveEntry(t);
+            out.write(content);
+            out.closeArchiveEntry();
+          }
+        }
+        default -> throw new IllegalStateException(e.type().toString());
+      }
+    }
+  }
+
+  private static void copyFile(TarArchiveOutputStream out, TarArchiveEntry t, LayerEntry e, Path source, byte[] buffer)
+      throws IOException {
+    SourceFiles.check(e.path(), source);
+    try (InputStream in = Files.newInputStream(source)) {
+      long size = Files.size(source);
+      t.setSize(size);
+      out.putArchiveEntry(t);
+      long remaining = size;
+      while (remaining > 0) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+        if (n < 0) {
+          throw changed(e, source, size, "shrank to " + (size - remaining) + " bytes");
+        }
+        out.write(buffer, 0, n);
+        remaining -= n;
+      }
+      if (in.read() >= 0) {
+        throw changed(e, source, size, "grew");
+      }
+      out.closeArchiveEntry();
+    } catch (IOException ex) {
+      if (ex instanceof java.nio.file.AccessDeniedException || ex instanceof java.nio.file.NoSuchFileException) {
+        throw new OciException("source file " + source + " for " + e.path() + " cannot be read: " + ex.getMessage()
+            + "; check that it exists and is readable (chmod a+r)", ex);
+      }
+      throw ex;
+    }
+  }
+
+  private static OciException changed(LayerEntry e, Path source, long size, String how) {
+    return new OciException("source file " + source + " for " + e.path() + " changed while it was copied into the"
+        + " layer: it had " + size + " bytes and " + how + "; make sure nothing writes it while the image is written");
+  }
+
+  private static TarArchiveEntry header(String name, byte linkFlag, LayerEntry e, FileTime mtime) {
+    TarArchiveEntry t = new TarArchiveEntry(name, linkFlag, true);
+    t.setMode(e.mode()); // permission bits only, as GNU tar writes them; the type is in the type flag
+    t.setUserId(e.uid());
+    t.setGroupId(e.gid());
+    t.setUserName("");
+    t.setGroupName("");
+    t.setLastModifiedTime(mtime);
+    return t;
+  }
+
+  /** Keeps the compressor's close from closing the caller's sink. */
+  private static final class NonClosing extends FilterOutputStream {
+    NonClosing(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.flush();
+    }
+  }
+}

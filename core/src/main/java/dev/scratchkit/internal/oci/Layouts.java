@@ -1,0 +1,193 @@
+package dev.scratchkit.internal.oci;
+
+import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.OciException;
+import dev.scratchkit.oci.ProgressListener;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes into an OCI image layout directory, safely against crashes and concurrent writers.
+ *
+ * <p>Order of a write: take the layout's lock (a {@link FileChannel#lock()} on
+ * {@value #LOCK_FILE}, plus an in-JVM lock because file locks are per process), drop temp
+ * files of writers that died, write every blob through a temp file and an atomic rename,
+ * sync the blob directory, then replace {@code index.json} atomically. Until that last
+ * rename, readers see the old index and only old (or extra, unreferenced) blobs.
+ */
+public final class Layouts {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Layouts.class);
+
+  /** Lock file inside the layout. */
+  public static final String LOCK_FILE = ".scratchkit-lock";
+  /** Temp directory inside the layout (same file system as the blobs, for atomic renames). */
+  public static final String TMP_DIR = ".scratchkit-tmp";
+
+  private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private Layouts() {}
+
+  /**
+   * Writes one image (or, with several, an index) and points each tag at it.
+   *
+   * @param asIndex write an image index even for one image
+   */
+  public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
+      LayerCompression compression, ProgressListener listener, String where) {
+    ImageWriter.preflight(images);
+    Path layout = dir.toAbsolutePath().normalize();
+    boolean created = !Files.exists(layout);
+    checkLayoutDirectory(layout);
+    try {
+      Files.createDirectories(layout);
+    } catch (IOException e) {
+      throw new OciException("cannot create the OCI layout directory " + layout + ": " + e
+          + "; check that its parent exists and is writable", e);
+    }
+    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(layout, k -> new ReentrantLock());
+    jvmLock.lock();
+    try (FileChannel lockChannel = FileChannel.open(layout.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+        FileLock lock = lockChannel.lock()) {
+      return writeLocked(layout, created, tags, images, asIndex, compression, listener, where);
+    } catch (IOException e) {
+      throw new OciException("cannot write the OCI layout " + layout + ": " + e
+          + "; check free space and permissions, then write again (the layout is unchanged)", e);
+    } finally {
+      jvmLock.unlock();
+    }
+  }
+
+  private static ImageWriter.Written writeLocked(Path layout, boolean created, List<String> tags,
+      List<ImageSpec> images, boolean asIndex, LayerCompression compression, ProgressListener listener, String where)
+      throws IOException {
+    Path tmp = layout.resolve(TMP_DIR);
+    deleteTree(tmp); // left by a writer that was killed; we hold the lock, so nobody uses it
+    boolean success = false;
+    try {
+      Path ociLayout = layout.resolve("oci-layout");
+      if (!Files.exists(ociLayout)) {
+        BlobStore.replaceAtomically(ociLayout, ImageJson.ociLayout(), tmp);
+      }
+      BlobStore store = new BlobStore(layout.resolve("blobs").resolve("sha256"), tmp, where);
+      ImageWriter writer = new ImageWriter(store, compression, listener, where);
+      ImageWriter.Written written = images.size() == 1 && !asIndex ? writer.writeImage(images.get(0))
+          : writer.writeIndex(images);
+      BlobStore.syncDirectory(store.dir());
+      Path indexFile = layout.resolve("index.json");
+      byte[] index = updatedIndex(indexFile, tags, written);
+      BlobStore.replaceAtomically(indexFile, index, tmp);
+      success = true;
+      return written;
+    } finally {
+      deleteTree(tmp);
+      if (!success && created && !Files.exists(layout.resolve("index.json"))) {
+        // We made this directory and no image ever landed in it: leave nothing behind.
+        deleteTree(layout);
+      }
+    }
+  }
+
+  /** Refuses a file, or a non-empty directory that is not an OCI layout. */
+  private static void checkLayoutDirectory(Path layout) {
+    if (Files.exists(layout) && !Files.isDirectory(layout)) {
+      throw new OciException("cannot write an OCI layout to " + layout + ": it is a file, not a directory;"
+          + " choose a directory (it is created when missing)");
+    }
+    if (Files.isDirectory(layout) && !Files.exists(layout.resolve("oci-layout"))) {
+      try (Stream<Path> list = Files.list(layout)) {
+        List<String> others = list.map(p -> p.getFileName().toString())
+            .filter(n -> !n.equals(LOCK_FILE) && !n.equals(TMP_DIR)).sorted().limit(3).toList();
+        if (!others.isEmpty()) {
+          throw new OciException("refusing to write an OCI layout into " + layout + ": the directory is not empty"
+              + " (" + String.join(", ", others) + ", ...) and has no oci-layout file; choose an empty or new directory");
+        }
+      } catch (IOException e) {
+        throw new OciException("cannot list " + layout + ": " + e + "; check its permissions", e);
+      }
+    }
+  }
+
+  /** The layout's index with each tag pointing at {@code written}, other entries kept in place. */
+  @SuppressWarnings("unchecked")
+  static byte[] updatedIndex(Path indexFile, List<String> tags, ImageWriter.Written written) throws IOException {
+    List<Object> manifests = new ArrayList<>();
+    Map<String, Object> root = Json.object();
+    root.put("schemaVersion", 2);
+    root.put("mediaType", MediaTypes.INDEX);
+    if (Files.exists(indexFile)) {
+      Map<String, Object> old;
+      try {
+        old = Json.parseObject(Files.readString(indexFile, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        throw new OciException("the layout's index " + indexFile + " is not valid JSON (" + e.getMessage()
+            + "); repair or delete the layout and write again", e);
+      }
+      Object list = old.get("manifests");
+      if (list instanceof List<?> l) {
+        manifests.addAll(l);
+      }
+      // Keep unknown top-level fields of another writer, in their order.
+      old.forEach((k, v) -> {
+        if (!k.equals("schemaVersion") && !k.equals("mediaType") && !k.equals("manifests")) {
+          root.put(k, v);
+        }
+      });
+    }
+    for (String tag : tags) {
+      Map<String, Object> descriptor = ImageJson.descriptor(written.mediaType(), written.digest(), written.size(),
+          written.platform(), Map.of(MediaTypes.REF_NAME, tag));
+      int at = -1;
+      for (int i = 0; i < manifests.size(); i++) {
+        if (manifests.get(i) instanceof Map<?, ?> m && m.get("annotations") instanceof Map<?, ?> a
+            && tag.equals(a.get(MediaTypes.REF_NAME))) {
+          if (at < 0) {
+            at = i;
+          } else {
+            manifests.remove(i--); // a second descriptor with this tag: the tag moves, drop it
+          }
+        }
+      }
+      if (at >= 0) {
+        LOG.debug("tag {} moves from {}", tag, ((Map<String, Object>) manifests.get(at)).get("digest"));
+        manifests.set(at, descriptor);
+      } else {
+        manifests.add(descriptor);
+      }
+    }
+    Map<String, Object> ordered = new LinkedHashMap<>();
+    ordered.put("schemaVersion", 2);
+    ordered.put("mediaType", MediaTypes.INDEX);
+    ordered.put("manifests", manifests);
+    root.forEach(ordered::putIfAbsent);
+    return ImageJson.bytes(ordered);
+  }
+
+  /** Deletes a file or directory tree if present. */
+  public static void deleteTree(Path path) throws IOException {
+    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

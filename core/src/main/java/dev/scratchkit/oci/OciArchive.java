@@ -1,0 +1,119 @@
+package dev.scratchkit.oci;
+
+import dev.scratchkit.internal.oci.Archives;
+import dev.scratchkit.internal.oci.ImageWriter;
+import dev.scratchkit.internal.oci.LayerCompression;
+import dev.scratchkit.internal.oci.Layouts;
+import dev.scratchkit.internal.oci.Tags;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An OCI archive (a tar of an OCI image layout, what {@code skopeo copy ... oci-archive:FILE}
+ * reads) as target. The file is replaced as a whole: written beside the destination under a
+ * temp name and renamed at the end, so a failed write leaves any previous file intact. The
+ * tar itself is reproducible (sorted names, root-owned, mtime = the image's creation time).
+ */
+public final class OciArchive implements ImageTarget {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OciArchive.class);
+
+  private final Path file;
+  private final List<String> tags;
+  private final int compressionLevel;
+
+  private OciArchive(Path file, List<String> tags, int compressionLevel) {
+    this.file = file;
+    this.tags = tags;
+    this.compressionLevel = compressionLevel;
+  }
+
+  /**
+   * An archive at {@code file}, tag {@code latest}.
+   *
+   * @param file the archive file; its directory must exist
+   * @return the target
+   */
+  public static OciArchive at(Path file) {
+    return new OciArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of("latest"), 6);
+  }
+
+  /**
+   * The tags of the image in the archive's index, replacing the default {@code latest}.
+   *
+   * @param tags one or more names such as {@code latest}
+   * @return a new target
+   */
+  public OciArchive tag(String... tags) {
+    return new OciArchive(file, Tags.layoutTags(tags, "OCI archive " + file), compressionLevel);
+  }
+
+  /**
+   * The gzip level of the layers: 1 fastest, 9 smallest, default 6.
+   *
+   * @param level 1 to 9
+   * @return a new target
+   */
+  public OciArchive compressionLevel(int level) {
+    if (level < 1 || level > 9) {
+      throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
+    }
+    return new OciArchive(file, tags, level);
+  }
+
+  /** The archive file (absolute). */
+  public Path file() {
+    return file;
+  }
+
+  /** The tags the image gets. */
+  public List<String> tags() {
+    return tags;
+  }
+
+  @Override
+  public WriteResult write(ImageSpec image, ProgressListener listener) {
+    return write(List.of(Objects.requireNonNull(image, "image")), false, listener);
+  }
+
+  @Override
+  public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
+    if (images.isEmpty()) {
+      throw new OciException("an image index needs at least one image; none was given for " + description());
+    }
+    return write(List.copyOf(images), true, listener);
+  }
+
+  private WriteResult write(List<ImageSpec> images, boolean index, ProgressListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    ImageWriter.preflight(images);
+    String where = description();
+    Instant mtime = images.stream().map(ImageSpec::created).max(Comparator.naturalOrder()).orElseThrow();
+    ImageWriter.Written written = Archives.write(file, mtime, "OCI archive", staging -> {
+      ImageWriter.Written w = Layouts.write(staging, tags, images, index, LayerCompression.gzip(compressionLevel),
+          listener, where);
+      // Only the layout's own files go into the archive, not its lock file.
+      Layouts.deleteTree(staging.resolve(Layouts.LOCK_FILE));
+      return w;
+    });
+    LOG.info("wrote {} to {}", written.digest(), where);
+    listener.targetWritten(written.digest(), where);
+    return written.toResult(where);
+  }
+
+  /** E.g. {@code oci-archive /tmp/img.tar:latest}. */
+  @Override
+  public String description() {
+    return "oci-archive " + file + ":" + String.join(",", tags);
+  }
+
+  @Override
+  public String toString() {
+    return description();
+  }
+}

@@ -1,0 +1,120 @@
+package dev.scratchkit.oci;
+
+import dev.scratchkit.internal.oci.ImageWriter;
+import dev.scratchkit.internal.oci.LayerCompression;
+import dev.scratchkit.internal.oci.Layouts;
+import dev.scratchkit.internal.oci.Tags;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An OCI image layout directory ({@code oci-layout}, {@code index.json}, {@code blobs/sha256/})
+ * as target. Writing adds the image and points each tag at it: other tags and images stay,
+ * a tag that pointed elsewhere moves (only that reference is dropped; no blob is deleted).
+ *
+ * <p>Safe against crashes and concurrent writers: blobs are written to temp files and renamed
+ * to their digest; {@code index.json} is replaced atomically at the very end; writers of one
+ * layout (threads or processes) take turns through a file lock on {@code .scratchkit-lock}.
+ * A directory that exists, is not empty and is not a layout is refused.
+ *
+ * <pre>{@code
+ * WriteResult r = OciLayout.at(Path.of("build/image")).tag("latest", "1.0").write(image);
+ * }</pre>
+ */
+public final class OciLayout implements ImageTarget {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OciLayout.class);
+
+  private final Path directory;
+  private final List<String> tags;
+  private final int compressionLevel;
+
+  private OciLayout(Path directory, List<String> tags, int compressionLevel) {
+    this.directory = directory;
+    this.tags = tags;
+    this.compressionLevel = compressionLevel;
+  }
+
+  /**
+   * A layout at {@code directory} (created when missing), tag {@code latest}.
+   *
+   * @param directory the layout directory
+   * @return the target
+   */
+  public static OciLayout at(Path directory) {
+    return new OciLayout(Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize(),
+        List.of("latest"), 6);
+  }
+
+  /**
+   * The tags to point at the image, replacing the default {@code latest}.
+   *
+   * @param tags one or more names such as {@code latest} or {@code 1.0}
+   * @return a new target
+   * @throws OciException if none is given or one is not a valid reference name
+   */
+  public OciLayout tag(String... tags) {
+    return new OciLayout(directory, Tags.layoutTags(tags, "OCI layout " + directory), compressionLevel);
+  }
+
+  /**
+   * The gzip level of new layers: 1 is fastest, 9 smallest, default 6. Another level gives
+   * other layer digests.
+   *
+   * @param level 1 to 9
+   * @return a new target
+   */
+  public OciLayout compressionLevel(int level) {
+    if (level < 1 || level > 9) {
+      throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
+    }
+    return new OciLayout(directory, tags, level);
+  }
+
+  /** The layout directory (absolute). */
+  public Path directory() {
+    return directory;
+  }
+
+  /** The tags the image gets. */
+  public List<String> tags() {
+    return tags;
+  }
+
+  @Override
+  public WriteResult write(ImageSpec image, ProgressListener listener) {
+    return write(List.of(Objects.requireNonNull(image, "image")), false, listener);
+  }
+
+  @Override
+  public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
+    if (images.isEmpty()) {
+      throw new OciException("an image index needs at least one image; none was given for " + description());
+    }
+    return write(List.copyOf(images), true, listener);
+  }
+
+  private WriteResult write(List<ImageSpec> images, boolean index, ProgressListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    String where = description();
+    ImageWriter.Written written = Layouts.write(directory, tags, images, index,
+        LayerCompression.gzip(compressionLevel), listener, where);
+    LOG.info("wrote {} to {}", written.digest(), where);
+    listener.targetWritten(written.digest(), where);
+    return written.toResult(where);
+  }
+
+  /** E.g. {@code oci-layout /tmp/img:latest,1.0}. */
+  @Override
+  public String description() {
+    return "oci-layout " + directory + ":" + String.join(",", tags);
+  }
+
+  @Override
+  public String toString() {
+    return description();
+  }
+}
