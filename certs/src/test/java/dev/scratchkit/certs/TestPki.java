@@ -59,12 +59,17 @@ final class TestPki {
 
   /** A server certificate for 127.0.0.1 signed by {@code ca}. */
   static Issued server(Issued ca) throws Exception {
+    return server(ca, new X500Name("CN=127.0.0.1"));
+  }
+
+  /** A server certificate for 127.0.0.1 with the given subject (may be empty) signed by {@code ca}. */
+  static Issued server(Issued ca, X500Name subject) throws Exception {
     KeyPair keys = ecKeys();
     X500Name issuer = X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded());
     X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
         BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(Instant.now().minus(1, ChronoUnit.DAYS)),
-        Date.from(Instant.now().plus(30, ChronoUnit.DAYS)), new X500Name("CN=127.0.0.1"), keys.getPublic());
-    builder.addExtension(Extension.subjectAlternativeName, false,
+        Date.from(Instant.now().plus(30, ChronoUnit.DAYS)), subject, keys.getPublic());
+    builder.addExtension(Extension.subjectAlternativeName, subject.getRDNs().length == 0,
         new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     return new Issued(keys, sign(builder, ca.keys().getPrivate()));
