@@ -59,8 +59,8 @@ public final class Archives {
     try {
       staging = Files.createTempDirectory(parent, base);
       T value = stager.stage(staging);
-      temp = Files.createTempFile(parent, base, ".tmp");
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+      temp = BlobStore.tempName(parent, base);
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
         tarTree(staging, out, mtime);
         out.flush();

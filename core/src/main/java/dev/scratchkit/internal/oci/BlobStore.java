@@ -75,12 +75,12 @@ public final class BlobStore {
   public Stored put(Content content, Digest expected) throws IOException {
     Files.createDirectories(dir);
     Files.createDirectories(tmp);
-    Path temp = Files.createTempFile(tmp, "blob-", ".tmp");
+    Path temp = tempName(tmp, "blob-");
     try {
       Object value;
       Digest digest;
       long size;
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         DigestingOutputStream out = new DigestingOutputStream(Channels.newOutputStream(channel));
         value = content.writeTo(out);
         out.flush();
@@ -112,9 +112,9 @@ public final class BlobStore {
   /** Writes {@code bytes} to {@code target} atomically: temp file, fsync, atomic rename, fsync of the directory. */
   public static void replaceAtomically(Path target, byte[] bytes, Path tmpDir) throws IOException {
     Files.createDirectories(tmpDir);
-    Path temp = Files.createTempFile(tmpDir, target.getFileName().toString() + "-", ".tmp");
+    Path temp = tempName(tmpDir, target.getFileName().toString() + "-");
     try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         channel.write(java.nio.ByteBuffer.wrap(bytes));
         channel.force(true);
       }
@@ -123,6 +123,14 @@ public final class BlobStore {
     } finally {
       Files.deleteIfExists(temp);
     }
+  }
+
+  /**
+   * A fresh temp file name. Unlike {@link Files#createTempFile} the file is then created with
+   * the usual permissions (0666 less the umask), since it becomes a blob others read.
+   */
+  public static Path tempName(Path dir, String prefix) {
+    return dir.resolve(prefix + java.util.UUID.randomUUID() + ".tmp");
   }
 
   /** Makes renames in {@code dir} durable; a no-op where directories cannot be opened. */
