@@ -184,7 +184,9 @@ public final class CaBundle {
   private static CaBundle fromContents(Path file, KeyStoreReader.Contents contents) {
     if (contents.certificates().isEmpty()) {
       String skipped = contents.skippedKeyEntries() == 0 ? ""
-          : " (it holds " + contents.skippedKeyEntries() + " key entries, which are never exported)";
+          : " (it holds " + contents.skippedKeyEntries()
+              + (contents.skippedKeyEntries() == 1 ? " key entry, which is" : " key entries, which are")
+              + " never exported)";
       throw new TrustStoreException("Cannot read keystore", file,
           "it has no trusted-certificate entries" + skipped,
           "Import CA certificates with: keytool -importcert -trustcacerts -keystore " + file
