@@ -1,0 +1,37 @@
+package dev.scratchkit.oci;
+
+import dev.scratchkit.elf.Platform;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A writer process for the crash and concurrency tests: writes images of pseudo-random
+ * content (4 MiB, incompressible, so each write takes a while) to {@code LAYOUT:TAG}.
+ *
+ * <p>Usage: {@code WriterMain LAYOUT TAG SEED COUNT}; prints each manifest digest.
+ */
+public final class WriterMain {
+  private WriterMain() {}
+
+  static ImageSpec image(long seed) {
+    byte[] data = new byte[4 << 20];
+    new Random(seed).nextBytes(data);
+    LayerSpec layer = LayerSpec.of("random " + seed,
+        LayerEntry.bytes(ImagePath.of("/data/random.bin"), data, 0644),
+        LayerEntry.bytes(ImagePath.of("/data/seed"), Long.toString(seed).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644));
+    return ImageSpec.of(Platform.LINUX_AMD64, Instant.EPOCH,
+        ContainerConfig.empty().withEntrypoint(List.of("/data/none")), List.of(layer));
+  }
+
+  public static void main(String[] args) {
+    Path layout = Path.of(args[0]);
+    long seed = Long.parseLong(args[2]);
+    int count = Integer.parseInt(args[3]);
+    for (int i = 0; i < count; i++) {
+      System.out.println(OciLayout.at(layout).tag(args[1]).write(image(seed + i)).digest());
+      System.out.flush();
+    }
+  }
+}
