@@ -1,0 +1,399 @@
+package dev.scratchkit;
+
+import dev.scratchkit.certs.CaBundle;
+import dev.scratchkit.elf.Platform;
+import dev.scratchkit.internal.image.ImageAssembler;
+import dev.scratchkit.oci.ContainerConfig;
+import dev.scratchkit.oci.ImagePath;
+import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.ImageTarget;
+import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.LayerSpec;
+import dev.scratchkit.oci.ProgressListener;
+import dev.scratchkit.oci.WriteResult;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A {@code FROM scratch} container image that has been checked to run: the program, the files
+ * it needs, and its runtime config. Build one with {@link #builder()}, write it with
+ * {@link #writeTo(ImageTarget)} to an {@link dev.scratchkit.oci.OciLayout}, an
+ * {@link dev.scratchkit.oci.OciArchive}, a {@link dev.scratchkit.oci.DockerArchive} or a
+ * registry.
+ *
+ * <pre>{@code
+ * ScratchImage image = ScratchImage.builder()
+ *     .entrypoint(Path.of("build/app"))
+ *     .args("--port", "8080")
+ *     .build();
+ * WriteResult result = image.writeTo(OciLayout.at(Path.of("target/image")).tag("latest"));
+ * }</pre>
+ *
+ * <p>Immutable. The same inputs always give the same image bytes.
+ */
+public final class ScratchImage {
+
+  private final ImageSpec spec;
+  private final List<String> warnings;
+
+  private ScratchImage(ImageSpec spec, List<String> warnings) {
+    this.spec = spec;
+    this.warnings = List.copyOf(warnings);
+  }
+
+  /** Starts a new image description. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The platform, from the entrypoint's ELF header unless set explicitly. */
+  public Platform platform() {
+    return spec.platform();
+  }
+
+  /** The runtime config: user, environment, entrypoint, arguments, ports, labels. */
+  public ContainerConfig config() {
+    return spec.config();
+  }
+
+  /** The layers, least often changed first: base files, CA certificates, shared libraries, app. */
+  public List<LayerSpec> layers() {
+    return spec.layers();
+  }
+
+  /** The image's creation time, which is also every file's modification time. */
+  public Instant created() {
+    return spec.created();
+  }
+
+  /** Every path in the image, in layer order and sorted within a layer. */
+  public List<ImagePath> files() {
+    List<ImagePath> files = new ArrayList<>();
+    for (LayerSpec layer : spec.layers()) {
+      for (LayerEntry entry : layer.entries()) {
+        files.add(entry.path());
+      }
+    }
+    return files;
+  }
+
+  /** What {@link Builder#build()} warned about (already logged), e.g. TLS use without certificates. */
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  /** The complete description the targets write. */
+  public ImageSpec spec() {
+    return spec;
+  }
+
+  /**
+   * Writes the image to a target.
+   *
+   * @param target where the image goes, e.g. {@code OciLayout.at(dir).tag("latest")}
+   * @return the manifest digest and what was written
+   */
+  public WriteResult writeTo(ImageTarget target) {
+    return writeTo(target, ProgressListener.NONE);
+  }
+
+  /**
+   * Writes the image to a target, reporting progress.
+   *
+   * @param target where the image goes
+   * @param listener receives layer and target events
+   * @return the manifest digest and what was written
+   */
+  public WriteResult writeTo(ImageTarget target, ProgressListener listener) {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(listener, "listener");
+    return target.write(spec, listener);
+  }
+
+  /** E.g. {@code ScratchImage[linux/amd64, entrypoint [/app/hello], 4 layers, 12 files]}. */
+  @Override
+  public String toString() {
+    return "ScratchImage[" + platform() + ", entrypoint " + config().entrypoint() + ", " + layers().size()
+        + " layers, " + files().size() + " files]";
+  }
+
+  /**
+   * Describes a scratch image. Setters ({@code x(v)}) replace, {@code addX(...)} append;
+   * nothing is read or checked until {@link #build()}, which checks everything and reports
+   * every problem at once.
+   */
+  public static final class Builder {
+
+    private Path entrypoint;
+    private String entrypointPath;
+    private List<String> args = List.of();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private String user = ImageAssembler.DEFAULT_USER;
+    private String workingDirectory;
+    private CaBundle caBundle;
+    private boolean caCertificates = true;
+    private boolean bundleSharedLibraries;
+    private Path sysroot = Path.of("/");
+    private Path timezoneData;
+    private final List<ImageAssembler.Source> sources = new ArrayList<>();
+    private final Map<String, String> labels = new LinkedHashMap<>();
+    private final Map<String, String> annotations = new LinkedHashMap<>();
+    private final List<String> exposedPorts = new ArrayList<>();
+    private Instant creationTime;
+    private Platform platform;
+    private boolean strict;
+
+    private Builder() {}
+
+    /**
+     * The program to run, placed at {@code /app/<file name>}.
+     *
+     * @param binary a static (or, with {@link #bundleSharedLibraries()}, dynamic) ELF executable
+     * @return this builder
+     */
+    public Builder entrypoint(Path binary) {
+      return entrypoint(binary, null);
+    }
+
+    /**
+     * The program to run, placed at the given path in the image.
+     *
+     * @param binary the ELF executable on this machine
+     * @param pathInImage an absolute path such as {@code /usr/local/bin/app}; {@code null}
+     *     means {@code /app/<file name>}
+     * @return this builder
+     */
+    public Builder entrypoint(Path binary, String pathInImage) {
+      this.entrypoint = Objects.requireNonNull(binary, "binary");
+      this.entrypointPath = pathInImage;
+      return this;
+    }
+
+    /**
+     * The arguments passed to the entrypoint (the config's {@code Cmd}), one string per
+     * argument: there is no shell to split a command line.
+     *
+     * @param args the arguments
+     * @return this builder
+     */
+    public Builder args(String... args) {
+      this.args = List.of(args);
+      return this;
+    }
+
+    /**
+     * Sets an environment variable; {@code SSL_CERT_FILE} and {@code PATH} have defaults
+     * that this overrides.
+     *
+     * @param name the variable's name
+     * @param value its value
+     * @return this builder
+     */
+    public Builder env(String name, String value) {
+      env.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * The user the program runs as: {@code name}, {@code uid}, {@code name:group} or
+     * {@code uid:gid}. Names must exist in the image's {@code /etc/passwd} and
+     * {@code /etc/group}. Default {@code 65532:65532} (nonroot).
+     *
+     * @param user the user
+     * @return this builder
+     */
+    public Builder user(String user) {
+      this.user = Objects.requireNonNull(user, "user");
+      return this;
+    }
+
+    /**
+     * The working directory of the program (created in the image if absent).
+     *
+     * @param directory an absolute path in the image
+     * @return this builder
+     */
+    public Builder workingDirectory(String directory) {
+      this.workingDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /**
+     * The CA certificates written to {@code /etc/ssl/certs/ca-certificates.crt} (with
+     * {@code SSL_CERT_FILE} pointing there). Default: {@link CaBundle#fromJdk()}.
+     *
+     * @param bundle a non-empty bundle
+     * @return this builder
+     */
+    public Builder caCertificates(CaBundle bundle) {
+      this.caBundle = Objects.requireNonNull(bundle, "bundle");
+      this.caCertificates = true;
+      return this;
+    }
+
+    /**
+     * No CA certificates in the image. {@code build()} warns when the program evidently makes
+     * TLS connections (and refuses in {@link #strict(boolean) strict} mode).
+     *
+     * @return this builder
+     */
+    public Builder noCaCertificates() {
+      this.caBundle = null;
+      this.caCertificates = false;
+      return this;
+    }
+
+    /**
+     * Copies the ELF interpreter and the shared-library closure of every ELF file in the
+     * image from this machine's root, so that a dynamically linked program runs in scratch.
+     *
+     * @return this builder
+     */
+    public Builder bundleSharedLibraries() {
+      return bundleSharedLibraries(Path.of("/"));
+    }
+
+    /**
+     * Copies the interpreter and shared libraries from a sysroot, e.g. a foreign-architecture
+     * root file system.
+     *
+     * @param sysroot the directory that stands for {@code /}
+     * @return this builder
+     */
+    public Builder bundleSharedLibraries(Path sysroot) {
+      this.sysroot = Objects.requireNonNull(sysroot, "sysroot");
+      this.bundleSharedLibraries = true;
+      return this;
+    }
+
+    /**
+     * Adds timezone data (a zoneinfo tree such as {@code /usr/share/zoneinfo}) at
+     * {@code /usr/share/zoneinfo}, where Go and the C library look for it.
+     *
+     * @param zoneinfo the zoneinfo directory
+     * @return this builder
+     */
+    public Builder timezoneData(Path zoneinfo) {
+      this.timezoneData = Objects.requireNonNull(zoneinfo, "zoneinfo");
+      return this;
+    }
+
+    /**
+     * Adds one file. Its mode is 0755 if the host file is executable, else 0644; owner root.
+     *
+     * @param source a regular file on this machine
+     * @param pathInImage its absolute path in the image
+     * @return this builder
+     */
+    public Builder addFile(Path source, String pathInImage) {
+      sources.add(new ImageAssembler.Source(Objects.requireNonNull(source, "source"),
+          Objects.requireNonNull(pathInImage, "pathInImage"), false));
+      return this;
+    }
+
+    /**
+     * Adds a directory tree. Symbolic links are kept as links and must stay inside the tree;
+     * modes are normalised to 0755 (directories, executables) and 0644; owner root.
+     *
+     * @param source a directory on this machine
+     * @param pathInImage where its content goes in the image
+     * @return this builder
+     */
+    public Builder addDirectory(Path source, String pathInImage) {
+      sources.add(new ImageAssembler.Source(Objects.requireNonNull(source, "source"),
+          Objects.requireNonNull(pathInImage, "pathInImage"), true));
+      return this;
+    }
+
+    /**
+     * Sets a config label.
+     *
+     * @param key e.g. {@code org.opencontainers.image.source}
+     * @param value its value
+     * @return this builder
+     */
+    public Builder label(String key, String value) {
+      labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Sets a manifest annotation.
+     *
+     * @param key e.g. {@code org.opencontainers.image.version}
+     * @param value its value
+     * @return this builder
+     */
+    public Builder annotation(String key, String value) {
+      annotations.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Declares a port the program listens on, e.g. {@code 8080} or {@code 53/udp}.
+     *
+     * @param port a port, optionally with {@code /tcp}, {@code /udp} or {@code /sctp}
+     * @return this builder
+     */
+    public Builder exposedPort(String port) {
+      exposedPorts.add(port.contains("/") ? port : port + "/tcp");
+      return this;
+    }
+
+    /**
+     * The creation time, also every file's modification time. Default: the
+     * {@code SOURCE_DATE_EPOCH} environment variable if set, else 1970-01-01T00:00:00Z.
+     *
+     * @param time the time (whole seconds are kept)
+     * @return this builder
+     */
+    public Builder creationTime(Instant time) {
+      this.creationTime = Objects.requireNonNull(time, "time");
+      return this;
+    }
+
+    /**
+     * The platform. Default: from the entrypoint's ELF header; {@code build()} refuses a
+     * platform that contradicts the binaries.
+     *
+     * @param platform e.g. {@code Platform.parse("linux/arm64")}
+     * @return this builder
+     */
+    public Builder platform(Platform platform) {
+      this.platform = Objects.requireNonNull(platform, "platform");
+      return this;
+    }
+
+    /**
+     * In strict mode, warnings (such as TLS use without CA certificates) are problems that
+     * make {@code build()} refuse.
+     *
+     * @param strict true for strict mode
+     * @return this builder
+     */
+    public Builder strict(boolean strict) {
+      this.strict = strict;
+      return this;
+    }
+
+    /**
+     * Reads the binaries and files, checks that the image would run, and assembles it.
+     *
+     * @return the image
+     * @throws ScratchImageException listing every problem found, each with its fix
+     */
+    public ScratchImage build() {
+      ImageAssembler.Request request = new ImageAssembler.Request(entrypoint, entrypointPath, args,
+          new LinkedHashMap<>(env), user, workingDirectory, caCertificates, caBundle, bundleSharedLibraries, sysroot,
+          timezoneData, List.copyOf(sources), new LinkedHashMap<>(labels), new LinkedHashMap<>(annotations),
+          List.copyOf(exposedPorts), creationTime, platform, strict);
+      ImageAssembler.Assembled assembled = new ImageAssembler(request).assemble();
+      return new ScratchImage(assembled.spec(), assembled.warnings());
+    }
+  }
+}

@@ -1,0 +1,435 @@
+package dev.scratchkit.internal.image;
+
+import dev.scratchkit.ScratchImageException;
+import dev.scratchkit.ScratchImageException.Problem;
+import dev.scratchkit.certs.CaBundle;
+import dev.scratchkit.certs.TrustStoreException;
+import dev.scratchkit.elf.ElfFile;
+import dev.scratchkit.elf.ElfFormatException;
+import dev.scratchkit.elf.Linkage;
+import dev.scratchkit.elf.Platform;
+import dev.scratchkit.elf.RuntimeNeed;
+import dev.scratchkit.oci.ContainerConfig;
+import dev.scratchkit.oci.ImagePath;
+import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.LayerSpec;
+import dev.scratchkit.oci.OciException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a builder's settings into an {@link ImageSpec}: reads the binaries and files, checks
+ * everything that would keep the image from running, and lays out the layers (base, CA
+ * certificates, time zones, shared libraries, app). Every problem is collected, so one
+ * {@link ScratchImageException} names all of them.
+ */
+public final class ImageAssembler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ImageAssembler.class);
+
+  /** Distroless's nonroot user and group. */
+  public static final String DEFAULT_USER = BaseFilesystem.NONROOT + ":" + BaseFilesystem.NONROOT;
+  /** Where the CA bundle goes; Go, OpenSSL, curl and rustls all look here. */
+  public static final String CA_BUNDLE_PATH = "/etc/ssl/certs/ca-certificates.crt";
+  static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  static final String ZONEINFO_PATH = "/usr/share/zoneinfo";
+
+  /** A file or directory the user added. */
+  public record Source(Path source, String pathInImage, boolean directory) {}
+
+  /** Everything the builder was told. */
+  public record Request(Path entrypoint, String entrypointPath, List<String> args, Map<String, String> env,
+      String user, String workingDirectory, boolean caCertificates, CaBundle caBundle,
+      boolean bundleSharedLibraries, Path sysroot, Path timezoneData, List<Source> sources,
+      Map<String, String> labels, Map<String, String> annotations, List<String> exposedPorts,
+      Instant creationTime, Platform platform, boolean strict) {}
+
+  /** The assembled image and the warnings given. */
+  public record Assembled(ImageSpec spec, List<String> warnings) {}
+
+  /** An ELF file that goes into the image, and where. */
+  record ImageElf(Path host, ImagePath inImage, ElfFile elf) {}
+
+  private final Request request;
+  private final List<Problem> problems = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
+  private final List<ImageElf> elfFiles = new ArrayList<>();
+
+  public ImageAssembler(Request request) {
+    this.request = request;
+  }
+
+  /**
+   * Checks and assembles.
+   *
+   * @return the image
+   * @throws ScratchImageException listing every problem
+   */
+  public Assembled assemble() {
+    Instant created = creationTime();
+    ImagePath entrypointPath = null;
+    ImageElf entrypoint = inspectEntrypoint();
+    if (entrypoint != null) {
+      entrypointPath = entrypoint.inImage();
+      elfFiles.add(entrypoint);
+    }
+    List<LayerEntry> appEntries = new ArrayList<>();
+    if (entrypoint != null) {
+      appEntries.add(LayerEntry.file(entrypoint.inImage(), entrypoint.host(), 0755));
+    }
+    for (Source source : request.sources()) {
+      new SourceCollector(source, problems, elfFiles).collect(appEntries);
+    }
+    Map<ImagePath, LayerEntry> appByPath = byPath(appEntries);
+    if (request.workingDirectory() != null) {
+      ImagePath dir = imagePath(request.workingDirectory(), "workingDirectory");
+      if (dir != null && !dir.isRoot() && !appByPath.containsKey(dir)) {
+        appEntries.add(LayerEntry.directory(dir, 0755));
+      }
+    }
+
+    Platform platform = checkPlatforms(entrypoint);
+    checkLinkage();
+    List<LayerEntry> libraryEntries = request.bundleSharedLibraries()
+        ? new SharedLibraryBundler(request.sysroot(), problems).bundle(elfFiles, appByPath)
+        : List.of();
+
+    List<LayerEntry> baseEntries = BaseFilesystem.entries();
+    String passwd = textOf(appByPath, "/etc/passwd").orElse(BaseFilesystem.passwd());
+    String group = textOf(appByPath, "/etc/group").orElse(BaseFilesystem.group());
+    UserCheck.check(request.user(), passwd, group, problems);
+    checkArguments();
+
+    CaBundle bundle = caBundle();
+    LayerEntry caEntry = null;
+    if (bundle != null) {
+      caEntry = LayerEntry.bytes(ImagePath.of(CA_BUNDLE_PATH), bundle.toPem().getBytes(StandardCharsets.UTF_8), 0644);
+      LayerEntry own = appByPath.get(caEntry.path());
+      if (own != null) {
+        problems.add(new Problem(CA_BUNDLE_PATH, "The image gets " + CA_BUNDLE_PATH + " twice: from the CA bundle ("
+            + bundle.size() + " certificates) and from an added file (" + own + "). Give the certificates"
+            + " through caCertificates(CaBundle.fromPem(file)), or call noCaCertificates() to keep your file."));
+      }
+    }
+    checkRuntimeNeeds(bundle != null);
+    if (request.strict()) {
+      for (String warning : warnings) {
+        problems.add(new Problem("strict mode", warning + " (strict mode makes this an error)"));
+      }
+    }
+
+    List<LayerSpec> layers = new ArrayList<>();
+    try {
+      layers.add(new LayerSpec(baseEntries, "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)"));
+      if (caEntry != null) {
+        layers.add(new LayerSpec(List.of(caEntry), "scratchkit: CA certificates (" + bundle.size() + ")"));
+      }
+      if (request.timezoneData() != null) {
+        List<LayerEntry> tz = new ArrayList<>();
+        new SourceCollector(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems, null).collect(tz);
+        layers.add(new LayerSpec(tz, "scratchkit: time zone data from " + request.timezoneData().toAbsolutePath()));
+      }
+      if (!libraryEntries.isEmpty()) {
+        layers.add(new LayerSpec(libraryEntries, "scratchkit: shared libraries from "
+            + request.sysroot().toAbsolutePath()));
+      }
+      if (!appEntries.isEmpty()) {
+        layers.add(new LayerSpec(appEntries, "scratchkit: app"
+            + (entrypoint == null ? "" : " " + entrypoint.host().toAbsolutePath())));
+      }
+    } catch (OciException e) {
+      problems.add(new Problem("layers", e.getMessage()));
+    }
+    ContainerConfig config = null;
+    try {
+      config = config(entrypointPath, bundle != null);
+    } catch (OciException e) {
+      problems.add(new Problem("config", e.getMessage()));
+    }
+    if (!problems.isEmpty()) {
+      throw new ScratchImageException(problems);
+    }
+    Map<String, String> annotations = new TreeMap<>(request.annotations());
+    annotations.putIfAbsent("org.opencontainers.image.created", created.toString());
+    ImageSpec spec = new ImageSpec(platform, created, config, layers, annotations, null);
+    LOG.info("image {}: {} layers, entrypoint {}", platform, layers.size(), config.entrypoint());
+    return new Assembled(spec, warnings);
+  }
+
+  private Instant creationTime() {
+    if (request.creationTime() != null) {
+      return request.creationTime().truncatedTo(ChronoUnit.SECONDS);
+    }
+    String epoch = System.getenv("SOURCE_DATE_EPOCH");
+    if (epoch != null && !epoch.isBlank()) {
+      try {
+        return Instant.ofEpochSecond(Long.parseLong(epoch.trim()));
+      } catch (NumberFormatException e) {
+        problems.add(new Problem("SOURCE_DATE_EPOCH", "SOURCE_DATE_EPOCH is \"" + epoch + "\", not a number of"
+            + " seconds since 1970. Set it to e.g. $(git log -1 --format=%ct), or unset it."));
+      }
+    }
+    return Instant.EPOCH;
+  }
+
+  private ImageElf inspectEntrypoint() {
+    Path binary = request.entrypoint();
+    if (binary == null) {
+      problems.add(new Problem("entrypoint", "No entrypoint: a scratch image has no shell or default program."
+          + " Call entrypoint(Path) with the program to run."));
+      return null;
+    }
+    Path absolute = binary.toAbsolutePath();
+    ImagePath inImage = imagePath(request.entrypointPath() != null ? request.entrypointPath()
+        : "/app/" + binary.getFileName(), "entrypoint path");
+    if (!Files.isRegularFile(absolute)) {
+      problems.add(new Problem(absolute.toString(), absolute + (Files.exists(absolute)
+          ? " is not a regular file. The entrypoint must be an executable program."
+          : " does not exist. Check the path, or build the program first.")));
+      return null;
+    }
+    if (!Files.isReadable(absolute)) {
+      problems.add(new Problem(absolute.toString(), absolute + " cannot be read by this process (permissions)."
+          + " Make it readable, e.g. chmod a+r."));
+      return null;
+    }
+    byte[] head = head(absolute, 128);
+    if (head.length >= 2 && head[0] == '#' && head[1] == '!') {
+      String line = new String(head, StandardCharsets.UTF_8).lines().findFirst().orElse("#!");
+      problems.add(new Problem(absolute.toString(), absolute + " is a script (" + line.trim() + "), not an ELF"
+          + " executable. A scratch image has no shell or interpreter to run it, so the container would fail"
+          + " with \"no such file or directory\". Package a compiled program, or add its interpreter (e.g. a"
+          + " static busybox) with addFile and make that the entrypoint."));
+      return null;
+    }
+    ElfFile elf;
+    try {
+      elf = ElfFile.read(absolute);
+    } catch (ElfFormatException e) {
+      problems.add(new Problem(absolute.toString(), absolute + " is not an ELF executable: " + e.getMessage()
+          + ". A scratch image can only start a Linux ELF program."));
+      return null;
+    }
+    if (!elf.isExecutable()) {
+      problems.add(new Problem(absolute.toString(), absolute + " is an ELF " + elf.type()
+          + " file, not an executable. Give the linked program as entrypoint."));
+      return null;
+    }
+    String os = elf.goBuildInfo().flatMap(info -> info.goos()).orElse(null);
+    if (os != null && !"linux".equals(os)) {
+      problems.add(new Problem(absolute.toString(), absolute + " is a Go program built for GOOS=" + os
+          + "; a Linux container cannot run it. Rebuild with GOOS=linux."));
+    } else if (!elf.platform().os().equals("linux")) {
+      problems.add(new Problem(absolute.toString(), absolute + " is built for " + elf.osAbi()
+          + ", not Linux; a Linux container cannot run it. Build it for Linux."));
+    }
+    return inImage == null ? null : new ImageElf(absolute, inImage, elf);
+  }
+
+  private Platform checkPlatforms(ImageElf entrypoint) {
+    Map<Platform, List<ImageElf>> byPlatform = new LinkedHashMap<>();
+    for (ImageElf f : elfFiles) {
+      byPlatform.computeIfAbsent(f.elf().platform(), p -> new ArrayList<>()).add(f);
+    }
+    if (byPlatform.size() > 1) {
+      problems.add(new Problem("platform", "The image mixes ELF files of different architectures, which cannot"
+          + " run together: " + byPlatform.entrySet().stream()
+              .map(e -> e.getKey() + " (" + e.getValue().stream().map(f -> f.host().toString()).limit(3)
+                  .collect(Collectors.joining(", ")) + (e.getValue().size() > 3 ? ", ..." : "") + ")")
+              .collect(Collectors.joining("; "))
+          + ". Build every file for one platform; make one image per platform and combine them with ImageIndex."));
+    }
+    Platform detected = entrypoint != null ? entrypoint.elf().platform()
+        : byPlatform.keySet().stream().findFirst().orElse(null);
+    Platform explicit = request.platform();
+    if (explicit != null && detected != null && !compatible(explicit, detected)) {
+      problems.add(new Problem("platform", "platform(" + explicit + ") contradicts "
+          + (entrypoint != null ? entrypoint.host() : "the image's ELF files") + ", which is built for " + detected
+          + ". Remove platform(...) to take the binary's, or package a " + explicit + " build."));
+    }
+    if (explicit != null) {
+      return explicit;
+    }
+    return detected != null ? detected : Platform.LINUX_AMD64;
+  }
+
+  // A variant given explicitly may refine what the header says (arm without attributes).
+  private static boolean compatible(Platform explicit, Platform detected) {
+    return explicit.os().equals(detected.os()) && explicit.architecture().equals(detected.architecture())
+        && (detected.variant() == null || detected.variant().equals(explicit.variant()));
+  }
+
+  private void checkLinkage() {
+    if (request.bundleSharedLibraries()) {
+      return;
+    }
+    for (ImageElf f : elfFiles) {
+      ElfFile elf = f.elf();
+      if (elf.linkage() != Linkage.DYNAMIC) {
+        continue;
+      }
+      StringBuilder message = new StringBuilder(f.host() + " is dynamically linked: ");
+      elf.interpreter().ifPresent(interp -> message.append("interpreter ").append(interp).append(", "));
+      message.append(elf.neededLibraries().isEmpty() ? "needs shared libraries"
+          : "needs " + String.join(", ", elf.neededLibraries())).append(".\n");
+      message.append("A scratch image has no C library, so the container would fail with"
+          + " \"no such file or directory\".\n");
+      boolean cgo = elf.goBuildInfo().flatMap(info -> info.cgoEnabled()).orElse(false);
+      if (cgo) {
+        message.append("It is a Go binary built with CGO_ENABLED=1: rebuild with CGO_ENABLED=0,"
+            + " or call bundleSharedLibraries().");
+      } else if (elf.goBuildInfo().isPresent()) {
+        message.append("It is a Go binary linked against the C library: rebuild with CGO_ENABLED=0,"
+            + " or call bundleSharedLibraries().");
+      } else {
+        message.append("Link it statically (e.g. gcc -static), or call bundleSharedLibraries() to copy the"
+            + " interpreter and libraries into the image.");
+      }
+      problems.add(new Problem(f.host().toString(), message.toString()));
+    }
+  }
+
+  private void checkArguments() {
+    List<String> args = request.args();
+    if (args.size() == 1 && looksLikeShellCommand(args.get(0))) {
+      String arg = args.get(0);
+      String split = java.util.Arrays.stream(arg.trim().split("\\s+")).map(s -> "\"" + s + "\"")
+          .collect(Collectors.joining(", "));
+      problems.add(new Problem("args", "args(\"" + arg + "\") is a shell-form command line in one string, but"
+          + " a scratch image has no shell to split it, so the program would get it as a single argument."
+          + " Give one string per argument: args(" + split + ")."));
+    }
+    for (String arg : args) {
+      if (arg.indexOf('\0') >= 0) {
+        problems.add(new Problem("args", "an argument contains a NUL character, which no program can receive."));
+      }
+    }
+  }
+
+  private static boolean looksLikeShellCommand(String arg) {
+    String trimmed = arg.trim();
+    if (!trimmed.matches(".*\\s.*")) {
+      return false;
+    }
+    String first = trimmed.split("\\s+")[0];
+    return first.startsWith("-") || first.startsWith("/") || first.startsWith("./")
+        || trimmed.matches(".*(&&|\\|\\||[|;<>`]|\\$\\(|\\$\\{).*")
+        || List.of("sh", "bash", "exec", "echo", "cd", "env").contains(first);
+  }
+
+  private CaBundle caBundle() {
+    if (!request.caCertificates()) {
+      return null;
+    }
+    CaBundle bundle;
+    try {
+      bundle = request.caBundle() != null ? request.caBundle() : CaBundle.fromJdk();
+    } catch (TrustStoreException e) {
+      problems.add(new Problem("caCertificates", "The JDK's CA certificates cannot be read: " + e.getMessage()
+          + " Give a bundle with caCertificates(CaBundle.fromPem(...)), or call noCaCertificates()."));
+      return null;
+    }
+    if (bundle.isEmpty()) {
+      problems.add(new Problem("caCertificates", "The CA bundle is empty (" + bundle + "), so every TLS"
+          + " connection from the container would fail to verify. Give certificates, e.g."
+          + " caCertificates(CaBundle.fromJdk()), or call noCaCertificates() if the program makes no TLS"
+          + " connections."));
+      return null;
+    }
+    return bundle;
+  }
+
+  private void checkRuntimeNeeds(boolean hasCertificates) {
+    for (ImageElf f : elfFiles) {
+      for (RuntimeNeed need : f.elf().runtimeNeeds()) {
+        if (need.kind() == RuntimeNeed.Kind.CA_CERTIFICATES && !hasCertificates && request.caCertificates() == false) {
+          warn(f.host() + " evidently makes TLS connections (" + need.evidence() + "), but the image has no CA"
+              + " certificates (noCaCertificates()), so verifying any server would fail with"
+              + " \"certificate signed by unknown authority\". Remove noCaCertificates() to get the JDK's bundle.");
+        } else if (need.kind() == RuntimeNeed.Kind.TIMEZONE_DATA && request.timezoneData() == null) {
+          warn(f.host() + " evidently loads time zones (" + need.evidence() + "), but the image has no"
+              + " /usr/share/zoneinfo. Call timezoneData(Path.of(\"/usr/share/zoneinfo\")), or embed the data"
+              + " in the program (Go: import _ \"time/tzdata\").");
+        }
+      }
+    }
+  }
+
+  private void warn(String warning) {
+    if (!warnings.contains(warning)) {
+      warnings.add(warning);
+      LOG.warn(warning);
+    }
+  }
+
+  private ContainerConfig config(ImagePath entrypoint, boolean certificates) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", DEFAULT_PATH.substring("PATH=".length()));
+    if (certificates) {
+      env.put("SSL_CERT_FILE", CA_BUNDLE_PATH);
+    }
+    env.putAll(request.env());
+    List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    Set<String> ports = new LinkedHashSet<>(request.exposedPorts());
+    return new ContainerConfig(request.user(), envList,
+        entrypoint == null ? List.of() : List.of(entrypoint.toString()), request.args(),
+        request.workingDirectory(), List.copyOf(ports), request.labels(), null);
+  }
+
+  private ImagePath imagePath(String path, String what) {
+    try {
+      return ImagePath.of(path);
+    } catch (OciException e) {
+      problems.add(new Problem(what, e.getMessage()));
+      return null;
+    }
+  }
+
+  static byte[] head(Path file, int length) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return in.readNBytes(length);
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+
+  private static Map<ImagePath, LayerEntry> byPath(List<LayerEntry> entries) {
+    Map<ImagePath, LayerEntry> map = new LinkedHashMap<>();
+    for (LayerEntry e : entries) {
+      map.putIfAbsent(e.path(), e);
+    }
+    return map;
+  }
+
+  private static Optional<String> textOf(Map<ImagePath, LayerEntry> entries, String path) {
+    LayerEntry entry = entries.get(ImagePath.of(path));
+    if (entry == null || entry.type() != LayerEntry.Type.FILE) {
+      return Optional.empty();
+    }
+    if (entry.content().isPresent()) {
+      return Optional.of(new String(entry.content().get(), StandardCharsets.UTF_8));
+    }
+    try {
+      return Optional.of(Files.readString(entry.source().orElseThrow(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package dev.scratchkit.internal.image;
+
+import dev.scratchkit.ScratchImageException.Problem;
+import dev.scratchkit.elf.ImageEntry;
+import dev.scratchkit.elf.LibraryClosure;
+import dev.scratchkit.elf.LibraryResolver;
+import dev.scratchkit.elf.Linkage;
+import dev.scratchkit.elf.MissingLibrary;
+import dev.scratchkit.oci.ImagePath;
+import dev.scratchkit.oci.LayerEntry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lays out, for every dynamically linked ELF file of the image, the interpreter and the library
+ * closure exactly where the image's loader will look: each real file, and each symbolic link
+ * the loader follows on the way ({@code /lib64 -> usr/lib64}, {@code libz.so.1 -> libz.so.1.2.13}).
+ * Files the image already has (an app's own libraries next to {@code $ORIGIN}) are not copied
+ * again.
+ */
+final class SharedLibraryBundler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SharedLibraryBundler.class);
+
+  private final Path sysroot;
+  private final List<Problem> problems;
+
+  SharedLibraryBundler(Path sysroot, List<Problem> problems) {
+    this.sysroot = sysroot.toAbsolutePath().normalize();
+    this.problems = problems;
+  }
+
+  List<LayerEntry> bundle(List<ImageAssembler.ImageElf> elfFiles, Map<ImagePath, LayerEntry> app) {
+    if (!Files.isDirectory(sysroot)) {
+      problems.add(new Problem(sysroot.toString(), "bundleSharedLibraries(" + sysroot + "): " + sysroot
+          + " is not a directory. Give the root file system the libraries come from, e.g. / or a sysroot."));
+      return List.of();
+    }
+    LibraryResolver resolver = LibraryResolver.forRoot(sysroot);
+    // A name the loader finds already loaded needs no file of its own: the JDK's libjava.so needs
+    // "libjvm.so", which the launcher has loaded from lib/server by its full path.
+    Map<String, ImagePath> providedByImage = new LinkedHashMap<>();
+    for (ImageAssembler.ImageElf file : elfFiles) {
+      providedByImage.putIfAbsent(file.inImage().fileName(), file.inImage());
+      file.elf().soname().ifPresent(soname -> providedByImage.putIfAbsent(soname, file.inImage()));
+    }
+    Set<String> reported = new HashSet<>();
+    Map<ImagePath, LayerEntry> entries = new LinkedHashMap<>();
+    for (ImageAssembler.ImageElf file : elfFiles) {
+      if (file.elf().linkage() != Linkage.DYNAMIC && file.elf().neededLibraries().isEmpty()) {
+        continue;
+      }
+      LibraryClosure closure = resolver.resolve(file.elf(), file.inImage().toString());
+      for (MissingLibrary missing : closure.missing()) {
+        if (providedByImage.containsKey(missing.name())) {
+          LOG.debug("{} needs {}: the image has it at {}", missing.neededBy(), missing.name(),
+              providedByImage.get(missing.name()));
+          continue;
+        }
+        if (!reported.add(missing.neededBy() + " " + missing.name())) {
+          continue;
+        }
+        problems.add(new Problem(file.host().toString(), file.host() + ": " + missing.neededBy() + " needs "
+            + missing.name() + ", which is not in " + sysroot + " (searched " + String.join(", ",
+                missing.searched().stream().limit(8).toList()) + (missing.searched().size() > 8 ? ", ..." : "")
+            + "). Without it the program cannot start. Install the package that provides " + missing.name()
+            + ", add the library with addFile, or give the sysroot that has it with bundleSharedLibraries(sysroot)."));
+      }
+      for (ImageEntry needed : closure.files()) {
+        ImagePath path = ImagePath.of(needed.pathInImage());
+        if (app.containsKey(path)) {
+          continue; // the image brings this file itself
+        }
+        LayerEntry entry = needed.isSymlink()
+            ? LayerEntry.symlink(path, needed.linkTarget())
+            : LayerEntry.file(path, needed.hostFile(), Files.isExecutable(needed.hostFile()) ? 0755 : 0644);
+        LayerEntry previous = entries.putIfAbsent(path, entry);
+        if (previous == null) {
+          LOG.debug("bundling {} for {}", entry, file.inImage());
+        }
+      }
+    }
+    return new ArrayList<>(entries.values());
+  }
+}
