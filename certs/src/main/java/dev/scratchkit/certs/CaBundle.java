@@ -135,6 +135,9 @@ public final class CaBundle {
    * {@code javax.net.ssl.trustStore} when set, else {@code jssecacerts} or {@code cacerts}
    * of the running JDK.
    *
+   * <p>Where the property names a missing or unreadable file, the JDK silently falls back to
+   * its {@code cacerts}; this method refuses instead, naming the file.
+   *
    * @return the certificates the default trust manager accepts as issuers
    * @throws TrustStoreException if the trust manager cannot be initialised or trusts nothing
    */
@@ -143,6 +146,13 @@ public final class CaBundle {
     Path path = property == null || property.isEmpty() || property.equals("NONE") ? null : Path.of(property);
     String source = path == null ? "the default trust manager" : "the default trust manager (" + path.toAbsolutePath() + ")";
     String action = "Cannot read the trust store of the default trust manager";
+    if (path != null && !(Files.isRegularFile(path) && Files.isReadable(path))) {
+      // The JDK would quietly fall back to its cacerts here; that hides the mistake.
+      throw new TrustStoreException(action, path,
+          "javax.net.ssl.trustStore names a file that does not exist or cannot be read, and the JDK "
+              + "would silently use its own cacerts instead",
+          "Correct the property, or call CaBundle.fromJdk() if the JDK's cacerts is what you want", null);
+    }
     X509Certificate[] issuers;
     try {
       TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

@@ -17,7 +17,9 @@ public class TrustStoreException extends RuntimeException {
 
   /** The absolute path, or null when the failure concerns no file. */
   private final transient Path path;
+  /** Why it failed. */
   private final String reason;
+  /** What the user can do about it. */
   private final String fix;
 
   /**

@@ -140,6 +140,41 @@ class BadInputTest {
         .hasMessageContaining(": it has no lib/security/cacerts. Pass a JDK or JRE home");
   }
 
+  @Test
+  void fromJdkReadsACacertsWithAChangedPasswordOrNoPassword() throws Exception {
+    Path jksHome = Files.createDirectories(tmp.resolve("jdk-a/lib/security")).getParent().getParent();
+    TestPki.keyStore(jksHome.resolve("lib/security/cacerts"), "JKS", "not-changeit".toCharArray(), null,
+        caA.certificate());
+    assertThat(CaBundle.fromJdk(jksHome)).isEqualTo(CaBundle.of(caA.certificate()));
+
+    // A passwordless PKCS12 cacerts, as JDK 18 and later ship.
+    Path p12Home = Files.createDirectories(tmp.resolve("jdk-b/lib/security")).getParent().getParent();
+    CaBundle.of(caA.certificate()).writePkcs12(p12Home.resolve("lib/security/cacerts"), null);
+    assertThat(CaBundle.fromJdk(p12Home).toString())
+        .isEqualTo("CaBundle[1 certificate, from " + p12Home.resolve("lib/security/cacerts") + "]");
+  }
+
+  @Test
+  void defaultTrustManagerWithAMissingTrustStoreNamesIt() {
+    Path missing = tmp.resolve("no-such-truststore.p12");
+    String old = System.getProperty("javax.net.ssl.trustStore");
+    try {
+      System.setProperty("javax.net.ssl.trustStore", missing.toString());
+      assertThatThrownBy(CaBundle::fromDefaultTrustManager)
+          .isInstanceOf(TrustStoreException.class)
+          .hasMessage("Cannot read the trust store of the default trust manager " + missing + ": "
+              + "javax.net.ssl.trustStore names a file that does not exist or cannot be read, and the JDK would "
+              + "silently use its own cacerts instead. Correct the property, or call CaBundle.fromJdk() if the "
+              + "JDK's cacerts is what you want");
+    } finally {
+      if (old == null) {
+        System.clearProperty("javax.net.ssl.trustStore");
+      } else {
+        System.setProperty("javax.net.ssl.trustStore", old);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------- PEM
 
   @Test
