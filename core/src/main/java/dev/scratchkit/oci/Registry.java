@@ -1,0 +1,197 @@
+package dev.scratchkit.oci;
+
+import dev.scratchkit.certs.CaBundle;
+import dev.scratchkit.internal.registry.RegistryPush;
+import dev.scratchkit.internal.registry.RegistryRef;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A container registry (Docker Registry HTTP API v2 / OCI distribution) as target, pushed to
+ * through jib-core's registry client.
+ *
+ * <p>The registry gets exactly the bytes an {@link OciLayout} gets for the same image: the
+ * same layer blobs, config and manifest (or index), so the digest seen locally is the digest
+ * in the registry. Blobs the registry already holds (checked with a HEAD request) are not
+ * uploaded again and are reported through {@link ProgressListener#blobSkipped}.
+ *
+ * <p>Transport: HTTPS, trusting the JVM's default trust store (which honours the
+ * {@code javax.net.ssl.trustStore} system property), or only the CAs given to
+ * {@link #trust(CaBundle)}. Plain HTTP is used only for a loopback registry
+ * ({@code localhost}, {@code 127.x.x.x}, {@code [::1]}) or after {@link #insecure()}, and
+ * only when the registry does not speak TLS; certificate checks are never switched off.
+ * Requests are not retried; each connect and read is bounded by jib's HTTP timeout (20 s, the
+ * {@code jib.httpTimeout} system property in milliseconds).
+ *
+ * <p>Credentials: those given to {@link #credentials(String, char[])}; otherwise the Docker
+ * config ({@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}, with its
+ * {@code auths}, {@code credHelpers} and {@code credsStore}) and the well-known credential
+ * helpers; otherwise anonymous. They are never logged and never part of a message.
+ *
+ * <pre>{@code
+ * WriteResult r = Registry.image("registry.example.com/team/app:1.0").tag("latest").write(image);
+ * }</pre>
+ */
+public final class Registry implements ImageTarget {
+
+  private final RegistryRef reference;
+  private final String user;
+  private final char[] password;
+  private final Path dockerConfig;
+  private final CaBundle trust;
+  private final boolean insecure;
+  private final int compressionLevel;
+
+  private Registry(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
+      boolean insecure, int compressionLevel) {
+    this.reference = reference;
+    this.user = user;
+    this.password = password;
+    this.dockerConfig = dockerConfig;
+    this.trust = trust;
+    this.insecure = insecure;
+    this.compressionLevel = compressionLevel;
+  }
+
+  /**
+   * A registry image reference such as {@code registry.example.com/team/app:1.0} or
+   * {@code 127.0.0.1:5000/app} (tag {@code latest}). A reference without a host, such as
+   * {@code team/app:1}, means Docker Hub, as with {@code docker push}.
+   *
+   * @param reference {@code host[:port]/repository[:tag]}
+   * @return the target
+   * @throws OciException if the reference is not valid or names a digest
+   */
+  public static Registry image(String reference) {
+    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, 6);
+  }
+
+  /**
+   * More tags to point at the image, besides the one of the reference.
+   *
+   * @param tags e.g. {@code latest}, {@code 1.0}
+   * @return a new target
+   * @throws OciException if none is given or one is not a valid tag
+   */
+  public Registry tag(String... tags) {
+    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, compressionLevel);
+  }
+
+  /**
+   * Explicit credentials, replacing the Docker config and credential helpers. The password
+   * array is copied; clear yours when done.
+   *
+   * @param user the user name
+   * @param password the password or token
+   * @return a new target
+   */
+  public Registry credentials(String user, char[] password) {
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(password, "password");
+    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, compressionLevel);
+  }
+
+  /**
+   * Reads credentials from this Docker config file (its {@code auths}, {@code credHelpers} and
+   * {@code credsStore}) instead of the default one.
+   *
+   * @param configJson a {@code config.json} as written by {@code docker login}
+   * @return a new target
+   */
+  public Registry dockerConfig(Path configJson) {
+    Path p = Objects.requireNonNull(configJson, "configJson").toAbsolutePath().normalize();
+    return new Registry(reference, user, password, p, trust, insecure, compressionLevel);
+  }
+
+  /**
+   * Trusts only these CAs for the registry's TLS certificate, instead of the JVM's default
+   * trust store. Host names are still checked.
+   *
+   * @param certificateAuthorities e.g. {@code CaBundle.fromPem(Path.of("ca.crt"))}
+   * @return a new target
+   * @throws OciException if the bundle is empty
+   */
+  public Registry trust(CaBundle certificateAuthorities) {
+    Objects.requireNonNull(certificateAuthorities, "certificateAuthorities");
+    if (certificateAuthorities.isEmpty()) {
+      throw new OciException("an empty CA bundle was given to trust() for registry " + reference
+          + "; it would trust no registry, give the CA that signed the registry's certificate");
+    }
+    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, compressionLevel);
+  }
+
+  /**
+   * Allows plain HTTP to a registry that is not on a loopback address, when it does not
+   * speak TLS. Credentials are still sent only over HTTPS (or to a loopback registry).
+   *
+   * @return a new target
+   */
+  public Registry insecure() {
+    return new Registry(reference, user, password, dockerConfig, trust, true, compressionLevel);
+  }
+
+  /**
+   * The gzip level of the layers: 1 is fastest, 9 smallest, default 6 (as {@link OciLayout}).
+   * Another level gives other layer digests.
+   *
+   * @param level 1 to 9
+   * @return a new target
+   */
+  public Registry compressionLevel(int level) {
+    if (level < 1 || level > 9) {
+      throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
+    }
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, level);
+  }
+
+  /** The registry host with its port, e.g. {@code 127.0.0.1:5000}. */
+  public String registry() {
+    return reference.registry();
+  }
+
+  /** The repository, e.g. {@code team/app}. */
+  public String repository() {
+    return reference.repository();
+  }
+
+  /** The tags the image gets, the reference's first. */
+  public List<String> tags() {
+    return reference.tags();
+  }
+
+  @Override
+  public WriteResult write(ImageSpec image, ProgressListener listener) {
+    return push(List.of(Objects.requireNonNull(image, "image")), false, listener);
+  }
+
+  @Override
+  public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
+    if (images.isEmpty()) {
+      throw new OciException("an image index needs at least one image; none was given for " + description());
+    }
+    return push(List.copyOf(images), true, listener);
+  }
+
+  private WriteResult push(List<ImageSpec> images, boolean index, ProgressListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    RegistryPush.Settings settings = new RegistryPush.Settings(reference, user,
+        password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
+        compressionLevel, description());
+    return RegistryPush.push(settings, images, index, listener);
+  }
+
+  /** E.g. {@code registry 127.0.0.1:5000/app:1,latest}; never shows credentials. */
+  @Override
+  public String description() {
+    return "registry " + reference;
+  }
+
+  /** As {@link #description()}, plus how it authenticates and trusts, without any secret. */
+  @Override
+  public String toString() {
+    return description() + (user != null ? " (user " + user + ")" : "")
+        + (trust != null ? " (trusting " + trust.size() + " CAs)" : "") + (insecure ? " (insecure)" : "");
+  }
+}
