@@ -2,6 +2,7 @@ package dev.scratchkit.internal.compress.bench;
 
 import dev.scratchkit.internal.compress.ParallelGzipOutputStream;
 import dev.scratchkit.internal.compress.TestData;
+import dev.scratchkit.internal.compress.ZstdCompression;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -15,7 +16,7 @@ import java.util.zip.CRC32;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Compression throughput on 256 MiB of real machine code (ELF files of the JDK, /usr/bin and
+ * Gzip and zstd throughput on 256 MiB of real machine code (ELF files of the JDK, /usr/bin and
  * /usr/lib/x86_64-linux-gnu concatenated), every contender on the same bytes in the same run,
  * each piping its output into SHA-256 as the layer writer does. Not part of the test run.
  *
@@ -74,8 +75,10 @@ public final class GzipBenchmark {
     }
   }
 
-  /** Hook for further contenders (zstd). */
+  /** zstd: ours through zstd-jni, and the command. */
   private static void extra(byte[] input, Path file, int size) throws Exception {
+    measure("ZstdCompression -3, 1 worker", input, s -> new ZstdCompression(3, 1).open(s));
+    measure("ZstdCompression -3, 2 workers", input, s -> new ZstdCompression(3, 2).open(s));
     shell("zstd -3 -T2 | sha256sum", "zstd -q -3 -T2 -c < '" + file + "' | sha256sum", size);
   }
 
