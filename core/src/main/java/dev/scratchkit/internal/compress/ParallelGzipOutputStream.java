@@ -204,10 +204,18 @@ public final class ParallelGzipOutputStream extends OutputStream {
 
   /**
    * Writes every block that is already compressed and flushes the target. Does not cut the
-   * current block short, so flushing never changes the output bytes.
+   * current block short, so flushing never changes the output bytes. After {@link #finish()}
+   * it only flushes the target, after {@link #close()} it does nothing (wrappers flush on close).
    */
   @Override
   public void flush() throws IOException {
+    if (failure == null && closed) {
+      return;
+    }
+    if (failure == null && finished) {
+      target.flush();
+      return;
+    }
     ensureOpen();
     try {
       writeDoneBlocks();

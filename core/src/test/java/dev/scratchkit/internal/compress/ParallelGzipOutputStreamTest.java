@@ -253,6 +253,7 @@ class ParallelGzipOutputStreamTest {
     gz.close();
     int size = out.size();
     gz.close();
+    gz.flush();
     assertThat(out.size()).isEqualTo(size);
     assertThat(gunzip(out.toByteArray())).isEqualTo(TestData.text(1000));
     assertThatThrownBy(() -> gz.write(1)).isInstanceOf(IOException.class)
@@ -273,6 +274,8 @@ class ParallelGzipOutputStreamTest {
     };
     ParallelGzipOutputStream gz = new ParallelGzipOutputStream(target, 6, 2);
     gz.write(TestData.text(5000));
+    gz.finish();
+    gz.flush(); // as a wrapper closing over this stream would
     gz.finish();
     assertThat(closes).hasValue(0);
     assertThat(gz.bytesIn()).isEqualTo(5000);
