@@ -4,9 +4,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * {@link ScratchImage.Builder#build()} found reasons why the image would not run, or could
- * not be made. Lists every problem at once, each naming the file or setting, the fact found
- * and the fix, so one run tells the user everything to change.
+ * The root of scratchkit's errors in this module: {@link ScratchImage.Builder#build()} found
+ * reasons why the image would not run, or an image could not be written or read
+ * ({@link dev.scratchkit.oci.OciException} and its subclasses). Lists every problem at once,
+ * each naming the file or setting, the fact found and the fix, so one run tells the user
+ * everything to change. Unchecked.
  */
 public class ScratchImageException extends RuntimeException {
 
@@ -50,11 +52,11 @@ public class ScratchImageException extends RuntimeException {
    * An exception with a single message and a cause.
    *
    * @param message what failed and how to fix it
-   * @param cause the underlying failure
+   * @param cause the underlying failure, or {@code null}
    */
   public ScratchImageException(String message, Throwable cause) {
     super(message, cause);
-    this.problems = List.of(new Problem("image", message));
+    this.problems = List.of(new Problem("image", message == null || message.isBlank() ? "unknown error" : message));
   }
 
   /** Every problem found, in the order they were found. */

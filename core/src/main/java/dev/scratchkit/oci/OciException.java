@@ -5,9 +5,9 @@ package dev.scratchkit.oci;
  * layer entries, a missing or changed source file, a damaged layout or archive.
  *
  * <p>The message names what failed, on which absolute path or reference, why, and how to fix
- * it. Unchecked, like every scratchkit error.
+ * it. Unchecked, like every scratchkit error; a {@link dev.scratchkit.ScratchImageException}.
  */
-public class OciException extends RuntimeException {
+public class OciException extends dev.scratchkit.ScratchImageException {
 
   private static final long serialVersionUID = 1L;
 
@@ -17,7 +17,7 @@ public class OciException extends RuntimeException {
    * @param message what failed, where, why and how to fix it
    */
   public OciException(String message) {
-    super(message);
+    super(message, null);
   }
 
   /**
