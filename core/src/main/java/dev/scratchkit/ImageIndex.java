@@ -60,12 +60,12 @@ public final class ImageIndex {
     return new ImageIndex(list);
   }
 
-  /** The images, one per platform. */
+  /** {@return the images, one per platform} */
   public List<ScratchImage> images() {
     return images;
   }
 
-  /** The platforms, in order. */
+  /** {@return the platforms, in order} */
   public List<Platform> platforms() {
     return images.stream().map(ScratchImage::platform).toList();
   }

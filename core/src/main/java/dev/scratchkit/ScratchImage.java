@@ -46,32 +46,32 @@ public final class ScratchImage {
     this.warnings = List.copyOf(warnings);
   }
 
-  /** Starts a new image description. */
+  /** {@return a new builder, to describe an image} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The platform, from the entrypoint's ELF header unless set explicitly. */
+  /** {@return the platform, from the entrypoint's ELF header unless set explicitly} */
   public Platform platform() {
     return spec.platform();
   }
 
-  /** The runtime config: user, environment, entrypoint, arguments, ports, labels. */
+  /** {@return the runtime config: user, environment, entrypoint, arguments, ports, labels} */
   public ContainerConfig config() {
     return spec.config();
   }
 
-  /** The layers, least often changed first: base files, CA certificates, shared libraries, app. */
+  /** {@return the layers, least often changed first: base files, CA certificates, shared libraries, app} */
   public List<LayerSpec> layers() {
     return spec.layers();
   }
 
-  /** The image's creation time, which is also every file's modification time. */
+  /** {@return the image's creation time, which is also every file's modification time} */
   public Instant created() {
     return spec.created();
   }
 
-  /** Every path in the image, in layer order and sorted within a layer. */
+  /** {@return every path in the image, in layer order and sorted within a layer} */
   public List<ImagePath> files() {
     List<ImagePath> files = new ArrayList<>();
     for (LayerSpec layer : spec.layers()) {
@@ -82,12 +82,12 @@ public final class ScratchImage {
     return files;
   }
 
-  /** What {@link Builder#build()} warned about (already logged), e.g. TLS use without certificates. */
+  /** {@return what {@link Builder#build()} warned about (already logged), e.g. TLS use without certificates} */
   public List<String> warnings() {
     return warnings;
   }
 
-  /** The complete description the targets write. */
+  /** {@return the complete description the targets write} */
   public ImageSpec spec() {
     return spec;
   }

@@ -59,7 +59,7 @@ public class ScratchImageException extends RuntimeException {
     this.problems = List.of(new Problem("image", message == null || message.isBlank() ? "unknown error" : message));
   }
 
-  /** Every problem found, in the order they were found. */
+  /** {@return every problem found, in the order they were found} */
   public List<Problem> problems() {
     return problems;
   }
