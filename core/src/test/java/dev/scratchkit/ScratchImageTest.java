@@ -163,6 +163,28 @@ class ScratchImageTest {
   }
 
   @Test
+  void numericUserWithoutPasswdEntryWarnsWhenTheProgramLooksUpUsers() {
+    Path program = Fixtures.go(work, "whoami-go", """
+        package main
+
+        import (
+        	"fmt"
+        	"os/user"
+        )
+
+        func main() {
+        	u, err := user.Current()
+        	fmt.Println(u, err)
+        }
+        """, Map.of("CGO_ENABLED", "0"));
+    assertThat(ScratchImage.builder().entrypoint(program).noCaCertificates().build().warnings()).isEmpty();
+    assertThat(ScratchImage.builder().entrypoint(program).noCaCertificates().user("1000").build().warnings())
+        .singleElement().asString()
+        .contains(program + " evidently looks up users")
+        .contains("no entry for uid 1000");
+  }
+
+  @Test
   void sourceDateEpochIsNotNeededWhenCreationTimeIsGiven() {
     Instant t = Instant.parse("2024-05-06T07:08:09.5Z");
     assertThat(ScratchImage.builder().entrypoint(staticHello).creationTime(t).build().created())

@@ -128,7 +128,7 @@ public final class ImageAssembler {
             + " through caCertificates(CaBundle.fromPem(file)), or call noCaCertificates() to keep your file."));
       }
     }
-    checkRuntimeNeeds(bundle != null);
+    checkRuntimeNeeds(passwd);
     if (request.strict()) {
       for (String warning : warnings) {
         problems.add(new Problem("strict mode", warning + " (strict mode makes this an error)"));
@@ -356,10 +356,10 @@ public final class ImageAssembler {
     return bundle;
   }
 
-  private void checkRuntimeNeeds(boolean hasCertificates) {
+  private void checkRuntimeNeeds(String passwd) {
     for (ImageElf f : elfFiles) {
       for (RuntimeNeed need : f.elf().runtimeNeeds()) {
-        if (need.kind() == RuntimeNeed.Kind.CA_CERTIFICATES && !hasCertificates && request.caCertificates() == false) {
+        if (need.kind() == RuntimeNeed.Kind.CA_CERTIFICATES && !request.caCertificates()) {
           warn(f.host() + " evidently makes TLS connections (" + need.evidence() + "), but the image has no CA"
               + " certificates (noCaCertificates()), so verifying any server would fail with"
               + " \"certificate signed by unknown authority\". Remove noCaCertificates() to get the JDK's bundle.");
@@ -367,6 +367,13 @@ public final class ImageAssembler {
           warn(f.host() + " evidently loads time zones (" + need.evidence() + "), but the image has no"
               + " /usr/share/zoneinfo. Call timezoneData(Path.of(\"/usr/share/zoneinfo\")), or embed the data"
               + " in the program (Go: import _ \"time/tzdata\").");
+        } else if (need.kind() == RuntimeNeed.Kind.USER_DATABASE) {
+          String uid = request.user().split(":", -1)[0];
+          if (UserCheck.isNumeric(uid) && passwd.lines().noneMatch(line -> line.matches("[^:]*:[^:]*:" + uid + ":.*"))) {
+            warn(f.host() + " evidently looks up users (" + need.evidence() + "), but the image's /etc/passwd has"
+                + " no entry for uid " + uid + ", so such lookups fail. Run as a user it defines (e.g. nonroot,"
+                + " 65532), or add your own /etc/passwd with addFile.");
+          }
         }
       }
     }
