@@ -225,6 +225,43 @@ class ScratchImageRunTest {
         .isEqualTo("hello from java " + Runtime.version().feature() + " as nonroot\n");
   }
 
+  // --- Time zones: Go's time.LoadLocation reads /usr/share/zoneinfo, which scratch lacks. ---
+
+  static final String GO_TZ = """
+      package main
+
+      import (
+      	"fmt"
+      	"os"
+      	"time"
+      )
+
+      func main() {
+      	loc, err := time.LoadLocation("Europe/Berlin")
+      	if err != nil {
+      		fmt.Println("error:", err)
+      		os.Exit(1)
+      	}
+      	fmt.Println(time.Date(2024, 1, 15, 12, 0, 0, 0, time.UTC).In(loc).Format("15:04 MST"))
+      }
+      """;
+
+  @Test
+  void timeZonesLoadOnlyWithTimezoneData() {
+    Path program = Fixtures.go(work, "tz", GO_TZ, Map.of("CGO_ENABLED", "0"));
+    ScratchImage without = ScratchImage.builder().entrypoint(program).noCaCertificates().build();
+    assertThat(without.warnings()).singleElement().asString()
+        .contains(program + " evidently loads time zones").contains("timezoneData(");
+    Tools.Result failed = run(without, "tz-without", null);
+    assertThat(failed.stdout()).as(failed.describe()).contains("unknown time zone Europe/Berlin");
+
+    ScratchImage with = ScratchImage.builder().entrypoint(program).noCaCertificates()
+        .timezoneData(Path.of("/usr/share/zoneinfo")).build();
+    assertThat(with.warnings()).isEmpty();
+    Tools.Result result = run(with, "tz-with", null);
+    assertThat(result.stdout()).as(result.describe()).isEqualTo("13:00 CET\n");
+  }
+
   // --- 7. Reproducible. ---
 
   @Test

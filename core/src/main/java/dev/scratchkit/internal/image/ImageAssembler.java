@@ -143,7 +143,7 @@ public final class ImageAssembler {
       }
       if (request.timezoneData() != null) {
         List<LayerEntry> tz = new ArrayList<>();
-        new SourceCollector(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems, null).collect(tz);
+        SourceCollector.forDataTree(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems).collect(tz);
         layers.add(new LayerSpec(tz, "scratchkit: time zone data from " + request.timezoneData().toAbsolutePath()));
       }
       if (!libraryEntries.isEmpty()) {

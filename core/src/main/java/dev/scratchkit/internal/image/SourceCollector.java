@@ -31,11 +31,24 @@ final class SourceCollector {
   private final List<Problem> problems;
   private final List<ImageAssembler.ImageElf> elfFiles;
 
-  /** {@code elfFiles} may be null when the files are data only (time zones). */
+  /**
+   * Collects a user's file or tree.
+   *
+   * @param elfFiles receives the ELF files found
+   */
   SourceCollector(ImageAssembler.Source source, List<Problem> problems, List<ImageAssembler.ImageElf> elfFiles) {
     this.source = source;
     this.problems = problems;
     this.elfFiles = elfFiles;
+  }
+
+  /**
+   * Collects a data tree that scratchkit adds on the user's behalf (time zones): no ELF checks,
+   * and links leading outside it are left out rather than refused (zoneinfo's
+   * {@code localtime -> /etc/localtime} means nothing in an image).
+   */
+  static SourceCollector forDataTree(ImageAssembler.Source source, List<Problem> problems) {
+    return new SourceCollector(source, problems, null);
   }
 
   void collect(List<LayerEntry> into) {
@@ -111,6 +124,10 @@ final class SourceCollector {
     }
     Path resolved = link.getParent().resolve(text).normalize();
     if (text.startsWith("/") || !resolved.startsWith(root)) {
+      if (elfFiles == null) {
+        LOG.warn("left out {}: a symbolic link to {}, outside {}", link, text, root);
+        return;
+      }
       problems.add(new Problem(link.toString(), link + " is a symbolic link to " + text + ", which is outside "
           + root + ". In the image it would point at something else (or nothing), and following it would copy"
           + " a host file in. Make it a relative link inside the directory, or add the target with addFile."));
