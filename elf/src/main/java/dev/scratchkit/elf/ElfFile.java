@@ -1,0 +1,237 @@
+package dev.scratchkit.elf;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An ELF file as read from disk: an immutable value. {@link #read(Path)} reads everything the
+ * accessors report through positioned reads of a file channel, never the whole file, and closes
+ * the file before it returns.
+ *
+ * <pre>{@code
+ * ElfFile app = ElfFile.read(Path.of("/usr/bin/curl"));
+ * app.linkage();          // DYNAMIC
+ * app.interpreter();      // Optional[/lib64/ld-linux-x86-64.so.2]
+ * app.neededLibraries();  // [libcurl.so.4, libz.so.1, libc.so.6]
+ * app.platform();         // linux/amd64
+ * }</pre>
+ */
+public final class ElfFile {
+
+  /** DF_1_NODEFLIB in DT_FLAGS_1: do not search the default library directories. */
+  public static final long DF_1_NODEFLIB = 0x800;
+  /** DF_1_PIE in DT_FLAGS_1: a position-independent executable. */
+  public static final long DF_1_PIE = 0x08000000L;
+
+  private final Path path;
+  private final ElfReader.Data data;
+  private final Platform platform;
+  private final Optional<GoBuildInfo> goBuildInfo;
+  private final List<RuntimeNeed> runtimeNeeds;
+
+  private ElfFile(Path path, ElfReader.Data data, Platform platform, Optional<GoBuildInfo> go,
+      List<RuntimeNeed> runtimeNeeds) {
+    this.path = path;
+    this.data = data;
+    this.platform = platform;
+    this.goBuildInfo = go;
+    this.runtimeNeeds = runtimeNeeds;
+  }
+
+  /**
+   * Reads an ELF file.
+   *
+   * @throws ElfFormatException if the file is not ELF or is malformed; the message names the
+   *     absolute path and the defect
+   * @throws java.io.UncheckedIOException if the file cannot be opened or read
+   */
+  public static ElfFile read(Path file) {
+    Objects.requireNonNull(file, "file");
+    try (ByteSource source = ByteSource.open(file)) {
+      return read(file, source);
+    }
+  }
+
+  /** Reads from any byte source; {@code path} names the file in messages. */
+  static ElfFile read(Path path, ByteSource source) {
+    try {
+      ElfReader.Data data = ElfReader.read(source);
+      Optional<GoBuildInfo> go = GoBuildInfoReader.read(source, data);
+      Platform platform = Platforms.of(source, data, go);
+      List<RuntimeNeed> needs = RuntimeNeedsScanner.scan(source, data, go);
+      return new ElfFile(path, data, platform, go, needs);
+    } catch (Defect defect) {
+      throw new ElfFormatException(path, defect.getMessage());
+    }
+  }
+
+  /** Reads only the headers and the dynamic section: what the library resolver needs. */
+  static ElfReader.Data readHeaders(Path path) {
+    try (ByteSource source = ByteSource.open(path)) {
+      return ElfReader.read(source);
+    } catch (Defect defect) {
+      throw new ElfFormatException(path, defect.getMessage());
+    }
+  }
+
+  ElfReader.Data data() {
+    return data;
+  }
+
+  /** The file this was read from, as given to {@link #read}. */
+  public Path path() {
+    return path;
+  }
+
+  /** 32 or 64. */
+  public int elfClass() {
+    return data.elfClass();
+  }
+
+  /** Little- or big-endian. */
+  public ByteOrder byteOrder() {
+    return data.order();
+  }
+
+  /** The object file type. */
+  public ElfType type() {
+    return ElfType.of(data.type());
+  }
+
+  /** The instruction set. */
+  public Machine machine() {
+    return Machine.of(data.machine());
+  }
+
+  /** The OS/ABI byte of the identification. */
+  public OsAbi osAbi() {
+    return OsAbi.of(data.osAbi());
+  }
+
+  /** {@code e_flags}: processor-specific flags (ARM float ABI, MIPS ABI, RISC-V float ABI, …). */
+  public long flags() {
+    return data.flags();
+  }
+
+  /** The entry point address, {@code e_entry}. */
+  public long entry() {
+    return data.entry();
+  }
+
+  /** The program headers in file order. */
+  public List<ProgramHeader> programHeaders() {
+    return data.programHeaders();
+  }
+
+  /** The section headers in file order, with names; empty if the file has none. */
+  public List<SectionHeader> sectionHeaders() {
+    return data.sectionHeaders();
+  }
+
+  /** The program interpreter (PT_INTERP), e.g. {@code /lib64/ld-linux-x86-64.so.2}. */
+  public Optional<String> interpreter() {
+    return Optional.ofNullable(data.interpreter());
+  }
+
+  /** The DT_NEEDED entries in order. */
+  public List<String> neededLibraries() {
+    return data.needed();
+  }
+
+  /** DT_SONAME. */
+  public Optional<String> soname() {
+    return Optional.ofNullable(data.soname());
+  }
+
+  /** DT_RUNPATH, unexpanded (may contain {@code $ORIGIN}). */
+  public Optional<String> runPath() {
+    return Optional.ofNullable(data.runpath());
+  }
+
+  /** DT_RPATH, unexpanded; the loader ignores it when DT_RUNPATH is present. */
+  public Optional<String> rpath() {
+    return Optional.ofNullable(data.rpath());
+  }
+
+  /** DT_FLAGS_1, 0 when absent; see {@link #DF_1_PIE}, {@link #DF_1_NODEFLIB}. */
+  public long flags1() {
+    return data.flags1();
+  }
+
+  /** True if the file has a dynamic section (PT_DYNAMIC). */
+  public boolean hasDynamicSection() {
+    return data.dynamic();
+  }
+
+  /**
+   * {@link Linkage#DYNAMIC} if the file asks for an interpreter, needs libraries, or is a
+   * {@linkplain #isSharedLibrary() shared library}; {@link Linkage#STATIC_PIE} for any other
+   * ET_DYN file with a dynamic section (it relocates itself); {@link Linkage#STATIC} otherwise.
+   */
+  public Linkage linkage() {
+    if (data.interpreter() != null || !data.needed().isEmpty()) {
+      return Linkage.DYNAMIC;
+    }
+    if (data.type() == 3 && data.dynamic()) {
+      return isSharedLibrary() ? Linkage.DYNAMIC : Linkage.STATIC_PIE;
+    }
+    return Linkage.STATIC;
+  }
+
+  /**
+   * True for a shared library as opposed to a position-independent executable: ET_DYN without
+   * DF_1_PIE that has a DT_SONAME, or has neither an interpreter nor an entry point.
+   * {@code libc.so.6} and {@code ld.so} are libraries although they can be run.
+   */
+  public boolean isSharedLibrary() {
+    if (data.type() != 3 || (data.flags1() & DF_1_PIE) != 0) {
+      return false;
+    }
+    return data.soname() != null || (data.interpreter() == null && data.entry() == 0);
+  }
+
+  /** True for a program: ET_EXEC, or ET_DYN that is not a {@linkplain #isSharedLibrary() shared library}. */
+  public boolean isExecutable() {
+    return data.type() == 2 || (data.type() == 3 && !isSharedLibrary());
+  }
+
+  /** The OCI platform: os, architecture and (for arm) variant. */
+  public Platform platform() {
+    return platform;
+  }
+
+  /** The Go build information, for Go binaries. */
+  public Optional<GoBuildInfo> goBuildInfo() {
+    return goBuildInfo;
+  }
+
+  /** What the program evidently needs from its filesystem at run time, with the evidence. */
+  public List<RuntimeNeed> runtimeNeeds() {
+    return runtimeNeeds;
+  }
+
+  /** One line for people: class, byte order, machine, type, platform, linkage, needs. */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("ElfFile[").append(path).append(": ELF").append(elfClass())
+        .append(byteOrder() == ByteOrder.LITTLE_ENDIAN ? " LE " : " BE ").append(machine().name())
+        .append(", ").append(isSharedLibrary() ? "shared library" : isExecutable() ? "executable" : type())
+        .append(", ").append(platform).append(", ").append(linkage());
+    interpreter().ifPresent(i -> s.append(", interpreter ").append(i));
+    if (!neededLibraries().isEmpty()) {
+      s.append(", needs ").append(neededLibraries());
+    }
+    soname().ifPresent(n -> s.append(", soname ").append(n));
+    runPath().ifPresent(r -> s.append(", runpath ").append(r));
+    rpath().ifPresent(r -> s.append(", rpath ").append(r));
+    goBuildInfo.ifPresent(g -> s.append(", ").append(g.goVersion())
+        .append(g.cgoEnabled().map(c -> c ? " CGO_ENABLED=1" : " CGO_ENABLED=0").orElse("")));
+    if (!runtimeNeeds.isEmpty()) {
+      s.append(", runtime needs ").append(runtimeNeeds);
+    }
+    return s.append(']').toString();
+  }
+}

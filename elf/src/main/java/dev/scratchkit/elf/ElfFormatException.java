@@ -1,0 +1,41 @@
+package dev.scratchkit.elf;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The file is not an ELF file, or it is malformed: a table or string lies outside the file, a
+ * count does not fit, a header field is impossible. The message names the absolute path and the
+ * defect; {@link #path()} and {@link #defect()} give them separately.
+ */
+public class ElfFormatException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final transient Path path;
+  private final String defect;
+
+  /**
+   * @param path the file that was read (made absolute for the message)
+   * @param defect what is wrong with it, e.g. "section header table (offset 0x40, 30 entries of
+   *     64 bytes) extends past the end of the file (4096 bytes)"
+   */
+  public ElfFormatException(Path path, String defect) {
+    super(message(path, defect));
+    this.path = path.toAbsolutePath();
+    this.defect = Objects.requireNonNull(defect, "defect");
+  }
+
+  private static String message(Path path, String defect) {
+    return path.toAbsolutePath() + " is not a valid ELF file: " + defect;
+  }
+
+  /** The absolute path of the file. */
+  public Path path() {
+    return path;
+  }
+
+  /** What is wrong with the file, without the path. */
+  public String defect() {
+    return defect;
+  }
+}

@@ -1,0 +1,505 @@
+package dev.scratchkit.elf;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the shared libraries a program loads the way glibc's dynamic loader finds them, in a
+ * sysroot: the target filesystem as a directory on this machine ({@code /} for this machine).
+ * Nothing is executed, so a sysroot of another architecture works the same.
+ *
+ * <p>For each DT_NEEDED name, breadth-first from the program: a name already loaded (by the name
+ * it was asked for, its path or its DT_SONAME) is reused; a name with a slash is a path; otherwise
+ * the search tries DT_RPATH of the requesting object and of the objects that loaded it (only when
+ * the requesting object has no DT_RUNPATH; an object's DT_RPATH is ignored if it has a
+ * DT_RUNPATH), then DT_RUNPATH, with {@code $ORIGIN}, {@code $LIB} and {@code $PLATFORM}
+ * expanded; then the sysroot's {@code /etc/ld.so.cache} (or, when the sysroot has no cache, the
+ * directories of {@code /etc/ld.so.conf} and its includes, as ldconfig would cache them); then the
+ * default directories ({@code /lib/<multiarch>}, {@code /usr/lib/<multiarch>}, {@code /lib},
+ * {@code /usr/lib} on a multiarch system, else {@code /lib64}, {@code /usr/lib64} for 64-bit
+ * targets), unless the requesting object has DF_1_NODEFLIB. A candidate counts only if its ELF
+ * class, byte order and machine match the program's. {@code LD_LIBRARY_PATH} is not used: it is
+ * not part of an image. The hardware-capability subdirectories ({@code glibc-hwcaps/x86-64-v3},
+ * …) are not searched, since the CPU that will run the image is not known.
+ */
+public final class LibraryResolver {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LibraryResolver.class);
+  private static final int MAX_OBJECTS = 10_000;
+  private static final long MAX_CACHE_BYTES = 64L << 20;
+
+  private final Path sysroot;
+  private LdSoCache cache;
+  private boolean cacheRead;
+  private List<String> confDirectories;
+
+  private LibraryResolver(Path sysroot) {
+    this.sysroot = sysroot;
+  }
+
+  /** Resolves against this machine's own filesystem. */
+  public static LibraryResolver forHost() {
+    return forRoot(Path.of("/"));
+  }
+
+  /**
+   * Resolves against a target filesystem laid out under {@code sysroot}.
+   *
+   * @throws IllegalArgumentException if {@code sysroot} is not a directory
+   */
+  public static LibraryResolver forRoot(Path sysroot) {
+    Objects.requireNonNull(sysroot, "sysroot");
+    if (!Files.isDirectory(sysroot)) {
+      throw new IllegalArgumentException("sysroot " + sysroot.toAbsolutePath() + " is not a directory");
+    }
+    try {
+      return new LibraryResolver(sysroot.toRealPath());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve sysroot " + sysroot.toAbsolutePath(), e);
+    }
+  }
+
+  /** The sysroot, as a real path. */
+  public Path sysroot() {
+    return sysroot;
+  }
+
+  /**
+   * The closure of a program where it lies: inside the sysroot, its in-image path is its path
+   * relative to the sysroot; outside, its own absolute path (and {@code $ORIGIN} is its directory
+   * on this machine).
+   */
+  public LibraryClosure resolve(ElfFile program) {
+    return resolve(program, null);
+  }
+
+  /**
+   * The closure of a program that the image will hold at {@code pathInImage}: {@code $ORIGIN} of
+   * the program is that path's directory, whose files are taken from the program's directory on
+   * this machine.
+   *
+   * @param pathInImage absolute path in the image, or null for {@link #resolve(ElfFile)}
+   */
+  public synchronized LibraryClosure resolve(ElfFile program, String pathInImage) {
+    Objects.requireNonNull(program, "program");
+    return new Run(program, pathInImage).resolve();
+  }
+
+  private LdSoCache cache() {
+    if (!cacheRead) {
+      cacheRead = true;
+      Path file = sysroot.resolve("etc/ld.so.cache");
+      try {
+        if (Files.isRegularFile(file) && Files.size(file) <= MAX_CACHE_BYTES) {
+          cache = LdSoCache.parse(Files.readAllBytes(file));
+        }
+      } catch (IOException | Defect e) {
+        LOG.warn("ignoring {}: {}", file, e.getMessage());
+      }
+    }
+    return cache;
+  }
+
+  private List<String> confDirectories() {
+    if (confDirectories == null) {
+      Set<String> dirs = new LinkedHashSet<>();
+      readConf("/etc/ld.so.conf", dirs, new HashSet<>(), 0);
+      confDirectories = List.copyOf(dirs);
+    }
+    return confDirectories;
+  }
+
+  /** ldconfig's syntax: directories, "include GLOB…" (relative to the including file), comments. */
+  private void readConf(String imagePath, Set<String> dirs, Set<String> seen, int depth) {
+    if (depth > 16 || !seen.add(imagePath)) {
+      return;
+    }
+    Path file = sysroot.resolve(imagePath.substring(1));
+    List<String> lines;
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) > (1 << 20)) {
+        return;
+      }
+      lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      LOG.warn("ignoring {}: {}", file, e.getMessage());
+      return;
+    }
+    for (String raw : lines) {
+      int hash = raw.indexOf('#');
+      String line = (hash >= 0 ? raw.substring(0, hash) : raw).strip();
+      if (line.isEmpty() || line.startsWith("hwcap ") || line.startsWith("hwcap\t")) {
+        continue;
+      }
+      if (line.startsWith("include ") || line.startsWith("include\t")) {
+        for (String pattern : line.substring(8).strip().split("\\s+")) {
+          String absolute = pattern.startsWith("/") ? pattern : ImageFs.parent(imagePath) + "/" + pattern;
+          for (String included : glob(absolute)) {
+            readConf(included, dirs, seen, depth + 1);
+          }
+        }
+        continue;
+      }
+      for (String dir : line.split("[\\s:,]+")) {
+        int eq = dir.indexOf('=');
+        String d = eq >= 0 ? dir.substring(0, eq) : dir;
+        if (d.startsWith("/")) {
+          dirs.add(d);
+        }
+      }
+    }
+  }
+
+  /** Expands a glob in the last component of an absolute in-image path, sorted like glob(3). */
+  private List<String> glob(String pattern) {
+    String dir = ImageFs.parent(pattern);
+    String name = pattern.substring(pattern.lastIndexOf('/') + 1);
+    if (!name.contains("*") && !name.contains("?") && !name.contains("[")) {
+      return List.of(pattern);
+    }
+    PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + name);
+    TreeSet<String> out = new TreeSet<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(sysroot.resolve(dir.substring(1)))) {
+      for (Path entry : entries) {
+        if (matcher.matches(entry.getFileName())) {
+          out.add((dir.equals("/") ? "" : dir) + "/" + entry.getFileName());
+        }
+      }
+    } catch (IOException e) {
+      return List.of();
+    }
+    return List.copyOf(out);
+  }
+
+  /** One loaded object: how it was opened, what it says, who loaded it. */
+  private static final class Loaded {
+    final String imagePath;
+    final boolean app;
+    final String origin;
+    final ElfReader.Data data;
+    final Loaded loader;
+    final Set<String> names = new HashSet<>();
+
+    Loaded(String imagePath, boolean app, String origin, ElfReader.Data data, Loaded loader) {
+      this.imagePath = imagePath;
+      this.app = app;
+      this.origin = origin;
+      this.data = data;
+      this.loader = loader;
+      names.add(imagePath);
+      if (data.soname() != null) {
+        names.add(data.soname());
+      }
+    }
+
+    /** DT_RPATH, which the loader ignores when the object also has DT_RUNPATH. */
+    String rpath() {
+      return data.runpath() == null ? data.rpath() : null;
+    }
+  }
+
+  private record Found(String path, boolean app, ImageFs.Walk walk, ElfReader.Data data, SearchSource via) {}
+
+  /** One resolution: the state of a loader run. */
+  private final class Run {
+    private final ElfFile program;
+    private final Target target;
+    private final ImageFs fs;
+    private final String programPath;
+    private final boolean programInApp;
+    private final Map<Path, Optional<ElfReader.Data>> headers = new HashMap<>();
+    private final String libToken;
+    private final String platformToken;
+    private final List<String> defaultDirs = new ArrayList<>();
+
+    Run(ElfFile program, String pathInImage) {
+      this.program = program;
+      this.target = Target.of(program.data());
+      Path host = program.path().toAbsolutePath().normalize();
+      try {
+        host = host.toRealPath();
+      } catch (IOException e) {
+        // keep the path as given; it was readable a moment ago
+      }
+      if (pathInImage != null) {
+        if (!pathInImage.startsWith("/")) {
+          throw new IllegalArgumentException("path in image must be absolute: " + pathInImage);
+        }
+        programPath = ImageFs.join(ImageFs.components(pathInImage));
+        programInApp = !host.equals(sysroot.resolve(programPath.substring(1)));
+      } else if (host.startsWith(sysroot)) {
+        programPath = ImageFs.join(ImageFs.components(sysroot.relativize(host).toString()));
+        programInApp = false;
+      } else {
+        programPath = host.toString();
+        programInApp = true;
+      }
+      Path parent = host.getParent() == null ? host : host.getParent();
+      fs = new ImageFs(sysroot, programInApp ? ImageFs.parent(programPath) : null, programInApp ? parent : null);
+      String triplet = target.multiarch();
+      boolean debian = triplet != null && (isDirectory("/lib/" + triplet) || isDirectory("/usr/lib/" + triplet));
+      if (debian) {
+        defaultDirs.addAll(List.of("/lib/" + triplet, "/usr/lib/" + triplet, "/lib", "/usr/lib"));
+        libToken = "lib/" + triplet;
+      } else if (program.elfClass() == 64) {
+        defaultDirs.addAll(List.of("/lib64", "/usr/lib64"));
+        libToken = "lib64";
+      } else {
+        defaultDirs.addAll(List.of("/lib", "/usr/lib"));
+        libToken = "lib";
+      }
+      platformToken = target.platformToken(program.platform().variant());
+    }
+
+    private boolean isDirectory(String imagePath) {
+      ImageFs.Walk w = fs.walk(imagePath, false);
+      return w != null && w.kind() == ImageFs.Kind.DIRECTORY;
+    }
+
+    LibraryClosure resolve() {
+      ElfReader.Data data = program.data();
+      String origin = ImageFs.parent(programPath);
+      if (!programInApp) {
+        ImageFs.Walk self = fs.walk(programPath, false);
+        if (self != null) {
+          origin = ImageFs.parent(self.realPath()); // the kernel gives the loader the real path
+        }
+      }
+      Loaded main = new Loaded(programPath, programInApp, origin, data, null);
+      List<Loaded> loaded = new ArrayList<>();
+      loaded.add(main);
+      Map<String, Loaded> byRealPath = new HashMap<>();
+      List<ResolvedLibrary> libraries = new ArrayList<>();
+      List<ResolvedLibrary> aliases = new ArrayList<>();
+      List<MissingLibrary> missing = new ArrayList<>();
+
+      Optional<ResolvedLibrary> interpreter = Optional.empty();
+      if (data.interpreter() != null) {
+        String interp = data.interpreter();
+        Found found = interp.startsWith("/") ? candidate(interp, false, SearchSource.INTERPRETER) : null;
+        if (found == null) {
+          missing.add(new MissingLibrary(interp, programPath, List.of(interp)));
+        } else {
+          Loaded object = new Loaded(interp, false, ImageFs.parent(interp), found.data, main);
+          loaded.add(object);
+          byRealPath.put(found.walk.realPath(), object);
+          interpreter = Optional.of(resolved(interp, main, found));
+        }
+      }
+
+      ArrayDeque<Loaded> queue = new ArrayDeque<>();
+      queue.add(main);
+      while (!queue.isEmpty()) {
+        Loaded object = queue.poll();
+        for (String needed : object.data.needed()) {
+          String name = needed.contains("$") ? expand(needed, object) : needed;
+          if (name == null) {
+            missing.add(new MissingLibrary(needed, object.imagePath, List.of()));
+            continue;
+          }
+          if (loaded.stream().anyMatch(l -> l.names.contains(name))) {
+            continue;
+          }
+          List<String> searched = new ArrayList<>();
+          Found found = search(name, object, searched);
+          if (found == null) {
+            missing.add(new MissingLibrary(needed, object.imagePath, searched));
+            continue;
+          }
+          Loaded existing = byRealPath.get(found.walk.realPath());
+          if (existing != null) {
+            existing.names.add(name);
+            existing.names.add(found.path);
+            aliases.add(resolved(needed, object, found));
+            continue;
+          }
+          if (loaded.size() >= MAX_OBJECTS) {
+            throw new IllegalStateException("more than " + MAX_OBJECTS + " libraries in the closure of " + program.path());
+          }
+          String libOrigin = ImageFs.parent(found.path);
+          Loaded library = new Loaded(found.path, found.app, libOrigin, found.data, object);
+          library.names.add(name);
+          loaded.add(library);
+          byRealPath.put(found.walk.realPath(), library);
+          queue.add(library);
+          ResolvedLibrary result = resolved(needed, object, found);
+          libraries.add(result);
+          LOG.debug("{}", result);
+        }
+      }
+      return new LibraryClosure(programPath, interpreter, libraries, missing, aliases);
+    }
+
+    private ResolvedLibrary resolved(String name, Loaded by, Found found) {
+      return new ResolvedLibrary(name, by.imagePath, found.path, found.walk.links(), found.walk.realPath(),
+          found.walk.hostPath(), found.via);
+    }
+
+    /** glibc's _dl_map_object search for a name without a slash (or a path with one). */
+    private Found search(String name, Loaded requester, List<String> searched) {
+      if (name.contains("/")) {
+        searched.add(name);
+        if (!name.startsWith("/")) {
+          return null; // relative to the working directory, which the image does not fix
+        }
+        return candidate(name, requester.app && name.startsWith(requester.origin), SearchSource.PATH);
+      }
+      if (requester.data.runpath() == null) {
+        for (Loaded l = requester; l != null; l = l.loader) {
+          Found f = searchPath(l.rpath(), l, name, SearchSource.RPATH, searched);
+          if (f != null) {
+            return f;
+          }
+        }
+      }
+      Found f = searchPath(requester.data.runpath(), requester, name, SearchSource.RUNPATH, searched);
+      if (f != null) {
+        return f;
+      }
+      boolean nodeflib = (requester.data.flags1() & ElfFile.DF_1_NODEFLIB) != 0;
+      LdSoCache cache = cache();
+      if (cache != null) {
+        searched.add("/etc/ld.so.cache");
+        String cached = cache.lookup(name, target.cacheFlags());
+        if (cached != null && cached.startsWith("/") && !(nodeflib && defaultDirs.contains(ImageFs.parent(cached)))) {
+          f = candidate(cached, false, SearchSource.LD_SO_CACHE);
+          if (f != null) {
+            return f;
+          }
+        }
+      } else {
+        for (String dir : confDirectories()) {
+          f = inDirectory(dir, false, name, SearchSource.LD_SO_CONF, searched);
+          if (f != null) {
+            return f;
+          }
+        }
+      }
+      if (!nodeflib) {
+        for (String dir : defaultDirs) {
+          f = inDirectory(dir, false, name, SearchSource.DEFAULT_DIRECTORY, searched);
+          if (f != null) {
+            return f;
+          }
+        }
+      }
+      return null;
+    }
+
+    private Found searchPath(String path, Loaded owner, String name, SearchSource via, List<String> searched) {
+      if (path == null) {
+        return null;
+      }
+      for (String element : path.split(":")) {
+        if (element.isEmpty()) {
+          continue;
+        }
+        boolean fromOrigin = element.startsWith("$ORIGIN") || element.startsWith("${ORIGIN}");
+        String dir = element.contains("$") ? expand(element, owner) : element;
+        if (dir == null || !dir.startsWith("/")) {
+          continue; // unknown token, or relative to the working directory
+        }
+        Found f = inDirectory(dir, fromOrigin && owner.app, name, via, searched);
+        if (f != null) {
+          return f;
+        }
+      }
+      return null;
+    }
+
+    private Found inDirectory(String dir, boolean app, String name, SearchSource via, List<String> searched) {
+      String d = dir.length() > 1 && dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
+      searched.add(d);
+      ImageFs.Walk w = fs.walk(d, app);
+      if (w == null || w.kind() != ImageFs.Kind.DIRECTORY) {
+        return null;
+      }
+      return candidate(d.equals("/") ? "/" + name : d + "/" + name, app, via);
+    }
+
+    /** The file at an in-image path if it exists and is an ELF object for the program's target. */
+    private Found candidate(String path, boolean app, SearchSource via) {
+      ImageFs.Walk w = fs.walk(path, app);
+      if (w == null || w.kind() != ImageFs.Kind.FILE) {
+        return null;
+      }
+      Optional<ElfReader.Data> data = headers.computeIfAbsent(w.hostPath(), host -> {
+        try {
+          return Optional.of(ElfFile.readHeaders(host));
+        } catch (ElfFormatException | UncheckedIOException e) {
+          LOG.debug("skipping {}: {}", host, e.getMessage());
+          return Optional.empty();
+        }
+      });
+      if (data.isEmpty() || !target.accepts(data.get())) {
+        return null;
+      }
+      return new Found(path, app, w, data.get(), via);
+    }
+
+    /** Expands $ORIGIN, $LIB and $PLATFORM (also in braces); null if a token cannot be expanded. */
+    private String expand(String s, Loaded owner) {
+      StringBuilder out = new StringBuilder();
+      int i = 0;
+      while (i < s.length()) {
+        char c = s.charAt(i);
+        if (c != '$') {
+          out.append(c);
+          i++;
+          continue;
+        }
+        String rest = s.substring(i + 1);
+        String token = null;
+        int length = 0;
+        for (String t : List.of("ORIGIN", "LIB", "PLATFORM")) {
+          if (rest.startsWith("{" + t + "}")) {
+            token = t;
+            length = t.length() + 3;
+          } else if (rest.startsWith(t) && (rest.length() == t.length()
+              || !Character.isLetterOrDigit(rest.charAt(t.length())) && rest.charAt(t.length()) != '_')) {
+            token = t;
+            length = t.length() + 1;
+          }
+          if (token != null) {
+            break;
+          }
+        }
+        if (token == null) {
+          out.append(c);
+          i++;
+          continue;
+        }
+        String value;
+        switch (token) {
+          case "ORIGIN": value = owner.origin; break;
+          case "LIB": value = libToken; break;
+          default: value = platformToken; break;
+        }
+        if (value == null) {
+          return null;
+        }
+        out.append(value);
+        i += length;
+      }
+      return out.toString();
+    }
+  }
+}

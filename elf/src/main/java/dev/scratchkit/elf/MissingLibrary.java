@@ -1,0 +1,25 @@
+package dev.scratchkit.elf;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A needed library (or interpreter) that the search did not find.
+ *
+ * @param name the DT_NEEDED entry or PT_INTERP path
+ * @param neededBy the in-image path of the object that asked for it
+ * @param searched the in-image directories (or paths) tried, in order
+ */
+public record MissingLibrary(String name, String neededBy, List<String> searched) {
+
+  public MissingLibrary {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(neededBy, "neededBy");
+    searched = List.copyOf(searched);
+  }
+
+  @Override
+  public String toString() {
+    return name + " (needed by " + neededBy + "; searched " + (searched.isEmpty() ? "nothing" : String.join(", ", searched)) + ")";
+  }
+}

@@ -1,0 +1,21 @@
+package dev.scratchkit.elf;
+
+import java.util.Objects;
+
+/**
+ * A symbolic link the loader follows: where it is in the image and what it says.
+ *
+ * @param pathInImage the link's absolute path in the target filesystem, e.g. {@code /lib64}
+ * @param target the link text exactly as stored, e.g. {@code usr/lib64}
+ */
+public record Symlink(String pathInImage, String target) {
+  public Symlink {
+    Objects.requireNonNull(pathInImage, "pathInImage");
+    Objects.requireNonNull(target, "target");
+  }
+
+  @Override
+  public String toString() {
+    return pathInImage + " -> " + target;
+  }
+}
