@@ -96,6 +96,7 @@ public final class Tools {
       case "objdump":
         return "binutils";
       case "ldd":
+      case "ldconfig":
         return "libc-bin";
       case "go":
         return "golang-go";
