@@ -5,7 +5,6 @@ import dev.scratchkit.internal.oci.BlobStore;
 import dev.scratchkit.internal.oci.ImageJson;
 import dev.scratchkit.internal.oci.ImageWriter;
 import dev.scratchkit.internal.oci.Json;
-import dev.scratchkit.internal.oci.LayerCompression;
 import dev.scratchkit.internal.oci.Tags;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +27,14 @@ public final class DockerArchive implements ImageTarget {
 
   private final Path file;
   private final List<String> tags;
-  private final int compressionLevel;
+  private final LayerCompression compression;
+  private final LayerCache cache;
 
-  private DockerArchive(Path file, List<String> tags, int compressionLevel) {
+  private DockerArchive(Path file, List<String> tags, LayerCompression compression, LayerCache cache) {
     this.file = file;
     this.tags = tags;
-    this.compressionLevel = compressionLevel;
+    this.compression = compression;
+    this.cache = cache;
   }
 
   /**
@@ -43,7 +44,7 @@ public final class DockerArchive implements ImageTarget {
    * @return the target
    */
   public static DockerArchive at(Path file) {
-    return new DockerArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of(), 6);
+    return new DockerArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of(), LayerCompression.gzip(), null);
   }
 
   /**
@@ -54,7 +55,7 @@ public final class DockerArchive implements ImageTarget {
    * @throws OciException if none is given or one is not {@code repo:tag}
    */
   public DockerArchive tag(String... tags) {
-    return new DockerArchive(file, Tags.repoTags(tags, "docker-archive " + file), compressionLevel);
+    return new DockerArchive(file, Tags.repoTags(tags, "docker-archive " + file), compression, cache);
   }
 
   /**
@@ -67,7 +68,18 @@ public final class DockerArchive implements ImageTarget {
     if (level < 1 || level > 9) {
       throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
     }
-    return new DockerArchive(file, tags, level);
+    return new DockerArchive(file, tags, LayerCompression.gzip(level), cache);
+  }
+
+  /**
+   * Where compressed layers are reused from and kept; {@link LayerCache#defaults()} unless
+   * set (resolved when writing), {@link LayerCache#disabled()} to compress every layer anew.
+   *
+   * @param cache the layer cache
+   * @return a new target
+   */
+  public DockerArchive cache(LayerCache cache) {
+    return new DockerArchive(file, tags, compression, Objects.requireNonNull(cache, "cache"));
   }
 
   /** The archive file (absolute). */
@@ -92,7 +104,8 @@ public final class DockerArchive implements ImageTarget {
     ImageWriter.preflight(List.of(image));
     ImageWriter.Written written = Archives.write(file, image.created(), "docker-archive", staging -> {
       BlobStore store = new BlobStore(staging.resolve("blobs").resolve("sha256"), staging.resolve(".tmp"), where);
-      ImageWriter.Written w = new ImageWriter(store, LayerCompression.gzip(compressionLevel), listener, where)
+      ImageWriter.Written w = new ImageWriter(store, dev.scratchkit.internal.oci.LayerCompression.of(compression), listener,
+          where, cacheOrDefault())
           .writeImage(image);
       Map<String, Object> entry = Json.object();
       entry.put("Config", "blobs/sha256/" + w.config().hex());
@@ -119,6 +132,10 @@ public final class DockerArchive implements ImageTarget {
     throw new OciException("cannot write a multi-platform image index to " + description()
         + ": the docker-archive format holds single-platform images only; write the index to an OciLayout or"
         + " OciArchive, or write one docker-archive per platform");
+  }
+
+  private LayerCache cacheOrDefault() {
+    return cache != null ? cache : LayerCache.defaults();
   }
 
   /** E.g. {@code docker-archive /tmp/img.tar:app:1}. */

@@ -2,7 +2,6 @@ package dev.scratchkit.oci;
 
 import dev.scratchkit.internal.oci.Archives;
 import dev.scratchkit.internal.oci.ImageWriter;
-import dev.scratchkit.internal.oci.LayerCompression;
 import dev.scratchkit.internal.oci.Layouts;
 import dev.scratchkit.internal.oci.Tags;
 import java.nio.file.Path;
@@ -25,12 +24,14 @@ public final class OciArchive implements ImageTarget {
 
   private final Path file;
   private final List<String> tags;
-  private final int compressionLevel;
+  private final LayerCompression compression;
+  private final LayerCache cache;
 
-  private OciArchive(Path file, List<String> tags, int compressionLevel) {
+  private OciArchive(Path file, List<String> tags, LayerCompression compression, LayerCache cache) {
     this.file = file;
     this.tags = tags;
-    this.compressionLevel = compressionLevel;
+    this.compression = compression;
+    this.cache = cache;
   }
 
   /**
@@ -40,7 +41,7 @@ public final class OciArchive implements ImageTarget {
    * @return the target
    */
   public static OciArchive at(Path file) {
-    return new OciArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of("latest"), 6);
+    return new OciArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of("latest"), LayerCompression.gzip(), null);
   }
 
   /**
@@ -50,7 +51,7 @@ public final class OciArchive implements ImageTarget {
    * @return a new target
    */
   public OciArchive tag(String... tags) {
-    return new OciArchive(file, Tags.layoutTags(tags, "OCI archive " + file), compressionLevel);
+    return new OciArchive(file, Tags.layoutTags(tags, "OCI archive " + file), compression, cache);
   }
 
   /**
@@ -63,7 +64,40 @@ public final class OciArchive implements ImageTarget {
     if (level < 1 || level > 9) {
       throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
     }
-    return new OciArchive(file, tags, level);
+    return new OciArchive(file, tags, LayerCompression.gzip(level), cache);
+  }
+
+  /**
+   * How layers are compressed: {@link LayerCompression#gzip()} (the default) or
+   * {@link LayerCompression#zstd()} (faster; not every tool reads zstd layers). Replaces
+   * {@link #compressionLevel(int)}.
+   *
+   * @param compression the algorithm and level
+   * @return a new target
+   */
+  public OciArchive compression(LayerCompression compression) {
+    LayerCompression.checkAvailable(Objects.requireNonNull(compression, "compression"));
+    return new OciArchive(file, tags, compression, cache);
+  }
+
+  /**
+   * How layers are compressed.
+   *
+   * @return the compression, gzip level 6 unless set
+   */
+  public LayerCompression compression() {
+    return compression;
+  }
+
+  /**
+   * Where compressed layers are reused from and kept; {@link LayerCache#defaults()} unless
+   * set (resolved when writing), {@link LayerCache#disabled()} to compress every layer anew.
+   *
+   * @param cache the layer cache
+   * @return a new target
+   */
+  public OciArchive cache(LayerCache cache) {
+    return new OciArchive(file, tags, compression, Objects.requireNonNull(cache, "cache"));
   }
 
   /** The archive file (absolute). */
@@ -95,8 +129,8 @@ public final class OciArchive implements ImageTarget {
     String where = description();
     Instant mtime = images.stream().map(ImageSpec::created).max(Comparator.naturalOrder()).orElseThrow();
     ImageWriter.Written written = Archives.write(file, mtime, "OCI archive", staging -> {
-      ImageWriter.Written w = Layouts.write(staging, tags, images, index, LayerCompression.gzip(compressionLevel),
-          listener, where);
+      ImageWriter.Written w = Layouts.write(staging, tags, images, index,
+          dev.scratchkit.internal.oci.LayerCompression.of(compression), listener, where, cacheOrDefault());
       // Only the layout's own files go into the archive, not its lock file.
       Layouts.deleteTree(staging.resolve(Layouts.LOCK_FILE));
       return w;
@@ -104,6 +138,10 @@ public final class OciArchive implements ImageTarget {
     LOG.info("wrote {} to {}", written.digest(), where);
     listener.targetWritten(written.digest(), where);
     return written.toResult(where);
+  }
+
+  private LayerCache cacheOrDefault() {
+    return cache != null ? cache : LayerCache.defaults();
   }
 
   /** E.g. {@code oci-archive /tmp/img.tar:latest}. */

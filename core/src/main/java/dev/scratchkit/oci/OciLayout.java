@@ -1,7 +1,6 @@
 package dev.scratchkit.oci;
 
 import dev.scratchkit.internal.oci.ImageWriter;
-import dev.scratchkit.internal.oci.LayerCompression;
 import dev.scratchkit.internal.oci.Layouts;
 import dev.scratchkit.internal.oci.Tags;
 import java.nio.file.Path;
@@ -30,12 +29,14 @@ public final class OciLayout implements ImageTarget {
 
   private final Path directory;
   private final List<String> tags;
-  private final int compressionLevel;
+  private final LayerCompression compression;
+  private final LayerCache cache;
 
-  private OciLayout(Path directory, List<String> tags, int compressionLevel) {
+  private OciLayout(Path directory, List<String> tags, LayerCompression compression, LayerCache cache) {
     this.directory = directory;
     this.tags = tags;
-    this.compressionLevel = compressionLevel;
+    this.compression = compression;
+    this.cache = cache;
   }
 
   /**
@@ -46,7 +47,7 @@ public final class OciLayout implements ImageTarget {
    */
   public static OciLayout at(Path directory) {
     return new OciLayout(Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize(),
-        List.of("latest"), 6);
+        List.of("latest"), LayerCompression.gzip(), null);
   }
 
   /**
@@ -57,7 +58,7 @@ public final class OciLayout implements ImageTarget {
    * @throws OciException if none is given or one is not a valid reference name
    */
   public OciLayout tag(String... tags) {
-    return new OciLayout(directory, Tags.layoutTags(tags, "OCI layout " + directory), compressionLevel);
+    return new OciLayout(directory, Tags.layoutTags(tags, "OCI layout " + directory), compression, cache);
   }
 
   /**
@@ -71,7 +72,40 @@ public final class OciLayout implements ImageTarget {
     if (level < 1 || level > 9) {
       throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
     }
-    return new OciLayout(directory, tags, level);
+    return new OciLayout(directory, tags, LayerCompression.gzip(level), cache);
+  }
+
+  /**
+   * How layers are compressed: {@link LayerCompression#gzip()} (the default) or
+   * {@link LayerCompression#zstd()} (faster; not every tool reads zstd layers). Replaces
+   * {@link #compressionLevel(int)}.
+   *
+   * @param compression the algorithm and level
+   * @return a new target
+   */
+  public OciLayout compression(LayerCompression compression) {
+    LayerCompression.checkAvailable(Objects.requireNonNull(compression, "compression"));
+    return new OciLayout(directory, tags, compression, cache);
+  }
+
+  /**
+   * How layers are compressed.
+   *
+   * @return the compression, gzip level 6 unless set
+   */
+  public LayerCompression compression() {
+    return compression;
+  }
+
+  /**
+   * Where compressed layers are reused from and kept; {@link LayerCache#defaults()} unless
+   * set (resolved when writing), {@link LayerCache#disabled()} to compress every layer anew.
+   *
+   * @param cache the layer cache
+   * @return a new target
+   */
+  public OciLayout cache(LayerCache cache) {
+    return new OciLayout(directory, tags, compression, Objects.requireNonNull(cache, "cache"));
   }
 
   /** The layout directory (absolute). */
@@ -101,10 +135,14 @@ public final class OciLayout implements ImageTarget {
     Objects.requireNonNull(listener, "listener");
     String where = description();
     ImageWriter.Written written = Layouts.write(directory, tags, images, index,
-        LayerCompression.gzip(compressionLevel), listener, where);
+        dev.scratchkit.internal.oci.LayerCompression.of(compression), listener, where, cacheOrDefault());
     LOG.info("wrote {} to {}", written.digest(), where);
     listener.targetWritten(written.digest(), where);
     return written.toResult(where);
+  }
+
+  private LayerCache cacheOrDefault() {
+    return cache != null ? cache : LayerCache.defaults();
   }
 
   /** E.g. {@code oci-layout /tmp/img:latest,1.0}. */

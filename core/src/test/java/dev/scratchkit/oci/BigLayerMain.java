@@ -18,7 +18,7 @@ public final class BigLayerMain {
     long start = System.nanoTime();
     ImageSpec image = ImageSpec.of(Platform.LINUX_AMD64, Instant.EPOCH, ContainerConfig.empty(),
         List.of(LayerSpec.of("big", LayerEntry.file(ImagePath.of("/data/big.bin"), Path.of(args[0]), 0644))));
-    WriteResult r = OciLayout.at(Path.of(args[1])).compressionLevel(1).write(image);
+    WriteResult r = OciLayout.at(Path.of(args[1])).compressionLevel(1).cache(LayerCache.disabled()).write(image);
     LayerDescriptor l = r.layers().get(0);
     System.out.println(l.digest() + " " + l.diffId() + " " + l.size() + " " + l.uncompressedSize() + " "
         + (System.nanoTime() - start) / 1_000_000 + " " + Runtime.getRuntime().maxMemory() / (1024 * 1024));

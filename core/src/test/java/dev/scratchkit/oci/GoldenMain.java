@@ -12,7 +12,7 @@ public final class GoldenMain {
   private GoldenMain() {}
 
   public static void main(String[] args) {
-    WriteResult result = OciLayout.at(Path.of(args[1])).tag("golden").write(TestImages.busyboxImage(Path.of(args[0])));
+    WriteResult result = OciLayout.at(Path.of(args[1])).tag("golden").cache(LayerCache.disabled()).write(TestImages.busyboxImage(Path.of(args[0])));
     System.out.println(result.digest());
   }
 }

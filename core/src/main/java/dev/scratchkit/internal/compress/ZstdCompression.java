@@ -77,8 +77,12 @@ public record ZstdCompression(int level, int workers) {
     return "zstd level " + level + ", " + workers + (workers == 1 ? " worker" : " workers");
   }
 
-  /** Null when zstd works here, else why not and how to fix it. */
-  private static String unavailableReason() {
+  /**
+   * Why zstd cannot be used here and how to fix it, or null when it can.
+   *
+   * @return the reason, naming the missing dependency, or null
+   */
+  public static String unavailableReason() {
     return Availability.REASON;
   }
 

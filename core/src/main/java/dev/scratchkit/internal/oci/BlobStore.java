@@ -109,6 +109,51 @@ public final class BlobStore {
     }
   }
 
+  /**
+   * Adds a blob from a file (a layer cache entry): kept when present with the same size, else
+   * hard-linked (nothing is read), else copied while its digest is checked.
+   *
+   * @param source the file holding the blob
+   * @param digest the digest the blob has
+   * @param size its size
+   * @return the outcome, or empty when the copy did not match the digest or the source vanished
+   *     (the caller then writes the blob itself)
+   */
+  public java.util.Optional<Stored> putFile(Path source, Digest digest, long size) throws IOException {
+    Path target = path(digest);
+    if (Files.isRegularFile(target) && Files.size(target) == size) {
+      return java.util.Optional.of(new Stored(digest, size, true, null));
+    }
+    Files.createDirectories(dir);
+    Files.createDirectories(tmp);
+    Path temp = tempName(tmp, "blob-");
+    try {
+      try {
+        Files.createLink(temp, source);
+      } catch (java.nio.file.NoSuchFileException e) {
+        return java.util.Optional.empty();
+      } catch (IOException | UnsupportedOperationException e) {
+        // another file system: copy, and check the digest on the way
+        try (java.io.InputStream in = Files.newInputStream(source);
+            FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          DigestingOutputStream out = new DigestingOutputStream(Channels.newOutputStream(channel));
+          in.transferTo(out);
+          out.flush();
+          channel.force(true);
+          if (out.count() != size || !out.digest().equals(digest)) {
+            return java.util.Optional.empty();
+          }
+        } catch (java.nio.file.NoSuchFileException gone) {
+          return java.util.Optional.empty();
+        }
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      return java.util.Optional.of(new Stored(digest, size, false, null));
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
   /** Writes {@code bytes} to {@code target} atomically: temp file, fsync, atomic rename, fsync of the directory. */
   public static void replaceAtomically(Path target, byte[] bytes, Path tmpDir) throws IOException {
     Files.createDirectories(tmpDir);

@@ -9,11 +9,15 @@ import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciException;
 import dev.scratchkit.oci.ProgressListener;
 import dev.scratchkit.oci.WriteResult;
+import dev.scratchkit.internal.cache.LayerCacheStore;
+import dev.scratchkit.internal.cache.LayerKey;
+import dev.scratchkit.oci.LayerCache;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,15 +42,28 @@ public final class ImageWriter {
   private final LayerCompression compression;
   private final ProgressListener listener;
   private final String where;
+  private final LayerCacheStore cache;
 
   /**
+   * A writer that uses the default layer cache ({@link LayerCache#defaults()}).
+   *
    * @param where the target's description, for messages and events
    */
   public ImageWriter(BlobStore store, LayerCompression compression, ProgressListener listener, String where) {
+    this(store, compression, listener, where, LayerCache.defaults());
+  }
+
+  /**
+   * @param where the target's description, for messages and events
+   * @param cache where compressed layers are reused from and kept
+   */
+  public ImageWriter(BlobStore store, LayerCompression compression, ProgressListener listener, String where,
+      LayerCache cache) {
     this.store = store;
     this.compression = compression;
     this.listener = listener;
     this.where = where;
+    this.cache = LayerCacheStore.of(cache);
   }
 
   /** Checks every source file of every image before anything is written. */
@@ -77,16 +94,38 @@ public final class ImageWriter {
     for (int i = 0; i < image.layers().size(); i++) {
       LayerSpec layer = image.layers().get(i);
       listener.layerStarted(i, layer.entries().size());
-      BlobStore.Stored stored = store.put(out -> LayerWriter.write(layer, image.created(), compression, out), null);
-      LayerDescriptor d = (LayerDescriptor) stored.value();
-      if (!d.digest().equals(stored.digest()) || d.size() != stored.size()) {
-        throw new IllegalStateException("layer digest mismatch: " + d + " vs " + stored.digest());
+      LayerKey key = cache == null ? null : LayerKey.of(layer, image.created(), compression.cacheId());
+      LayerDescriptor d = null;
+      BlobStore.Stored stored = null;
+      if (key != null) {
+        Optional<LayerCacheStore.Hit> hit = cache.lookup(key);
+        if (hit.isPresent()) {
+          d = hit.get().descriptor();
+          stored = store.putFile(hit.get().blob(), d.digest(), d.size()).orElse(null);
+          if (stored == null) {
+            LOG.warn("layer cache entry {} did not match its digest {}; compressing the layer again",
+                hit.get().blob(), d.digest());
+            d = null;
+          }
+        }
+      }
+      boolean fromCache = stored != null;
+      if (stored == null) {
+        stored = store.put(out -> LayerWriter.write(layer, image.created(), compression, out), null);
+        d = (LayerDescriptor) stored.value();
+        if (!d.digest().equals(stored.digest()) || d.size() != stored.size()) {
+          throw new IllegalStateException("layer digest mismatch: " + d + " vs " + stored.digest());
+        }
+        // Only when no source changed since the key was made does the blob belong to the key.
+        if (key != null && key.sourcesUnchanged()) {
+          cache.store(key, d, store.path(d.digest()));
+        }
       }
       if (stored.skipped()) {
         listener.blobSkipped(d.digest(), where);
       }
-      LOG.info("layer {} of {}: {} ({} entries, {})", i + 1, image.layers().size(), d, layer.entries().size(),
-          layer.createdBy());
+      LOG.info("layer {} of {}: {} ({} entries, {}{})", i + 1, image.layers().size(), d, layer.entries().size(),
+          layer.createdBy(), fromCache ? ", from the layer cache" : "");
       listener.layerFinished(i, d);
       layers.add(d);
     }

@@ -1,6 +1,7 @@
 package dev.scratchkit.internal.oci;
 
 import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.OciException;
 import dev.scratchkit.oci.ProgressListener;
 import java.io.IOException;
@@ -50,6 +51,15 @@ public final class Layouts {
    */
   public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
       LayerCompression compression, ProgressListener listener, String where) {
+    return write(dir, tags, images, asIndex, compression, listener, where, LayerCache.defaults());
+  }
+
+  /**
+   * As {@link #write(Path, List, List, boolean, LayerCompression, ProgressListener, String)},
+   * with a given layer cache.
+   */
+  public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
+      LayerCompression compression, ProgressListener listener, String where, LayerCache cache) {
     ImageWriter.preflight(images);
     Path layout = dir.toAbsolutePath().normalize();
     boolean created = !Files.exists(layout);
@@ -65,7 +75,7 @@ public final class Layouts {
     try (FileChannel lockChannel = FileChannel.open(layout.resolve(LOCK_FILE), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE);
         FileLock lock = lockChannel.lock()) {
-      return writeLocked(layout, created, tags, images, asIndex, compression, listener, where);
+      return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache);
     } catch (IOException e) {
       throw new OciException("cannot write the OCI layout " + layout + ": " + e
           + "; check free space and permissions, then write again (the layout is unchanged)", e);
@@ -75,8 +85,8 @@ public final class Layouts {
   }
 
   private static ImageWriter.Written writeLocked(Path layout, boolean created, List<String> tags,
-      List<ImageSpec> images, boolean asIndex, LayerCompression compression, ProgressListener listener, String where)
-      throws IOException {
+      List<ImageSpec> images, boolean asIndex, LayerCompression compression, ProgressListener listener, String where,
+      LayerCache cache) throws IOException {
     Path tmp = layout.resolve(TMP_DIR);
     deleteTree(tmp); // left by a writer that was killed; we hold the lock, so nobody uses it
     boolean success = false;
@@ -86,7 +96,7 @@ public final class Layouts {
         BlobStore.replaceAtomically(ociLayout, ImageJson.ociLayout(), tmp);
       }
       BlobStore store = new BlobStore(layout.resolve("blobs").resolve("sha256"), tmp, where);
-      ImageWriter writer = new ImageWriter(store, compression, listener, where);
+      ImageWriter writer = new ImageWriter(store, compression, listener, where, cache);
       ImageWriter.Written written = images.size() == 1 && !asIndex ? writer.writeImage(images.get(0))
           : writer.writeIndex(images);
       BlobStore.syncDirectory(store.dir());

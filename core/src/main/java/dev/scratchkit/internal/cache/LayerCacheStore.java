@@ -1,0 +1,261 @@
+package dev.scratchkit.internal.cache;
+
+import dev.scratchkit.internal.oci.BlobStore;
+import dev.scratchkit.internal.oci.DigestingOutputStream;
+import dev.scratchkit.oci.Digest;
+import dev.scratchkit.oci.LayerCache;
+import dev.scratchkit.oci.LayerDescriptor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The layer cache on disk. Under {@code <dir>/layers-v1/} each entry is two files named by its
+ * {@link LayerKey}: {@code KEY.blob}, the compressed layer (a hard link of the target's blob
+ * where possible, else a copy), and {@code KEY.rec}, a small text record (digest, diff ID,
+ * sizes, media type, the blob's size/mtime/inode when stored, and a SHA-256 over these lines).
+ *
+ * <p>Concurrency: both files are written under unique temp names and renamed, the blob first,
+ * so a reader sees either no record or a complete one. A reader trusts an entry only when the
+ * record's checksum holds and the blob has the recorded size, mtime and inode; a copy out of
+ * the cache is also checked against the digest. Anything else counts as a miss, and the
+ * writer that then compresses the layer replaces the entry. An eviction racing with a reader
+ * makes that reader miss, never serve a partial blob.
+ *
+ * <p>Recency: a hit sets the record's modification time; eviction deletes the entries with the
+ * oldest records until the blobs fit in the bound. Failures of the cache are logged and never
+ * fail a build: the layer is then just compressed.
+ */
+public final class LayerCacheStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LayerCacheStore.class);
+  private static final String BLOB = ".blob";
+  private static final String RECORD = ".rec";
+  private static final String TEMP = ".tmp";
+  private static final Duration STALE_TEMP = Duration.ofHours(1);
+
+  /** A usable entry: what the layer looks like and the blob file to link or copy. */
+  public record Hit(LayerDescriptor descriptor, Path blob) {}
+
+  private final Path dir;
+  private final long maxSize;
+
+  /** A store in {@code <directory>/layers-v1}. */
+  public LayerCacheStore(Path directory, long maxSize) {
+    this.dir = directory.resolve("layers-v1");
+    this.maxSize = maxSize;
+  }
+
+  /** The store of a public setting, or null when caching is disabled. */
+  public static LayerCacheStore of(LayerCache cache) {
+    return cache.directory().map(d -> new LayerCacheStore(d, cache.maxSize())).orElse(null);
+  }
+
+  /** The directory holding the entries. */
+  public Path dir() {
+    return dir;
+  }
+
+  /** The entry for {@code key}, if present and intact. */
+  public Optional<Hit> lookup(LayerKey key) {
+    Path record = dir.resolve(key.hex() + RECORD);
+    Path blob = dir.resolve(key.hex() + BLOB);
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(record, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("layer cache record {} cannot be read ({}); compressing the layer again", record, e.toString());
+      return Optional.empty();
+    }
+    try {
+      Map<String, String> r = parse(lines);
+      LayerDescriptor d = new LayerDescriptor(Digest.of(r.get("digest")), Digest.of(r.get("diffId")),
+          Long.parseLong(r.get("size")), Long.parseLong(r.get("tarSize")), r.get("mediaType"));
+      String actual = blobIdentity(blob);
+      if (!actual.equals(r.get("blob"))) {
+        LOG.warn("layer cache entry {} is damaged: its blob is {} but was {}; compressing the layer again", blob,
+            actual, r.get("blob"));
+        return Optional.empty();
+      }
+      touch(record);
+      return Optional.of(new Hit(d, blob));
+    } catch (NoSuchFileException e) {
+      LOG.debug("layer cache blob {} is gone (evicted meanwhile)", blob);
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("layer cache entry {} is damaged ({}); compressing the layer again", record, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Keeps {@code blobFile} (a finished, digest-checked blob) as the entry of {@code key}, then
+   * evicts what exceeds the bound. Never throws: the cache is an optimisation.
+   */
+  public void store(LayerKey key, LayerDescriptor d, Path blobFile) {
+    Path tempBlob = null;
+    Path tempRecord = null;
+    try {
+      Files.createDirectories(dir);
+      tempBlob = BlobStore.tempName(dir, "blob-");
+      try {
+        Files.createLink(tempBlob, blobFile);
+      } catch (IOException | UnsupportedOperationException e) {
+        // another file system, or no hard links: copy
+        Files.copy(blobFile, tempBlob, StandardCopyOption.COPY_ATTRIBUTES);
+      }
+      Path blob = dir.resolve(key.hex() + BLOB);
+      Files.move(tempBlob, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      tempBlob = null;
+      Map<String, String> r = new LinkedHashMap<>();
+      r.put("digest", d.digest().toString());
+      r.put("diffId", d.diffId().toString());
+      r.put("size", Long.toString(d.size()));
+      r.put("tarSize", Long.toString(d.uncompressedSize()));
+      r.put("mediaType", d.mediaType());
+      r.put("blob", blobIdentity(blob));
+      tempRecord = BlobStore.tempName(dir, "rec-");
+      Files.write(tempRecord, format(r).getBytes(StandardCharsets.UTF_8));
+      Files.move(tempRecord, dir.resolve(key.hex() + RECORD), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      tempRecord = null;
+      LOG.debug("layer cache: stored {} as {}", d.digest(), key.hex());
+      evict();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot store layer {} in the layer cache {} ({}); the image is fine, the next build compresses it"
+          + " again. Check the directory's permissions and free space, or disable the cache", d.digest(), dir, e);
+    } finally {
+      deleteQuietly(tempBlob);
+      deleteQuietly(tempRecord);
+    }
+  }
+
+  /** Deletes least recently used entries until the blobs fit in the bound, and stale temp files. */
+  public void evict() throws IOException {
+    record Entry(String key, FileTime used, long size) {}
+    List<Entry> entries = new ArrayList<>();
+    long total = 0;
+    Instant staleBefore = Instant.now().minus(STALE_TEMP);
+    try (Stream<Path> list = Files.list(dir)) {
+      for (Path p : list.toList()) {
+        String name = p.getFileName().toString();
+        try {
+          BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+          if (name.endsWith(TEMP) && a.lastModifiedTime().toInstant().isBefore(staleBefore)) {
+            deleteQuietly(p); // left by a writer that died
+          } else if (name.endsWith(RECORD)) {
+            String key = name.substring(0, name.length() - RECORD.length());
+            long size = Files.size(dir.resolve(key + BLOB));
+            entries.add(new Entry(key, a.lastModifiedTime(), size));
+            total += size;
+          } else if (name.endsWith(BLOB) && a.lastModifiedTime().toInstant().isBefore(staleBefore)
+              && !Files.exists(dir.resolve(name.substring(0, name.length() - BLOB.length()) + RECORD))) {
+            deleteQuietly(p); // a blob whose record never got written
+          }
+        } catch (NoSuchFileException e) {
+          // deleted by another build meanwhile
+        }
+      }
+    }
+    if (total <= maxSize) {
+      return;
+    }
+    entries.sort(Comparator.comparing(Entry::used).thenComparing(Entry::key));
+    for (Entry e : entries) {
+      if (total <= maxSize) {
+        break;
+      }
+      // Record first: a reader then misses instead of finding a record without its blob.
+      deleteQuietly(dir.resolve(e.key() + RECORD));
+      deleteQuietly(dir.resolve(e.key() + BLOB));
+      total -= e.size();
+      LOG.debug("layer cache: evicted {} ({} bytes)", e.key(), e.size());
+    }
+  }
+
+  /** Size, modification time and inode of a blob file: changes when anything rewrites it. */
+  private static String blobIdentity(Path blob) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(blob, BasicFileAttributes.class);
+    return a.size() + " " + a.lastModifiedTime().toInstant() + " " + a.fileKey();
+  }
+
+  private static void touch(Path record) {
+    try {
+      Files.setLastModifiedTime(record, FileTime.from(Instant.now()));
+    } catch (IOException e) {
+      // read-only cache: still usable, only recency is lost
+    }
+  }
+
+  static String format(Map<String, String> r) {
+    StringBuilder body = new StringBuilder();
+    r.forEach((k, v) -> body.append(k).append('=').append(v).append('\n'));
+    return body + "check=" + checksum(body.toString()) + "\n";
+  }
+
+  static Map<String, String> parse(List<String> lines) {
+    Map<String, String> r = new LinkedHashMap<>();
+    StringBuilder body = new StringBuilder();
+    String check = null;
+    for (String line : lines) {
+      int eq = line.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("malformed line '" + line + "'");
+      }
+      if (line.startsWith("check=")) {
+        check = line.substring(eq + 1);
+      } else {
+        r.put(line.substring(0, eq), line.substring(eq + 1));
+        body.append(line).append('\n');
+      }
+    }
+    if (check == null || !check.equals(checksum(body.toString()))) {
+      throw new IllegalArgumentException("record checksum does not match");
+    }
+    for (String k : List.of("digest", "diffId", "size", "tarSize", "mediaType", "blob")) {
+      if (!r.containsKey(k)) {
+        throw new IllegalArgumentException("record has no " + k);
+      }
+    }
+    return r;
+  }
+
+  private static String checksum(String body) {
+    return HexFormat.of().formatHex(DigestingOutputStream.newSha256().digest(body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // best effort
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "layer cache " + dir + " (max " + maxSize + " bytes)";
+  }
+}

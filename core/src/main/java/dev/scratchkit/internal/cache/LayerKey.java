@@ -1,0 +1,147 @@
+package dev.scratchkit.internal.cache;
+
+import dev.scratchkit.internal.oci.DigestingOutputStream;
+import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.LayerSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The cache key of a layer: a SHA-256 over its normalised entries, the creation time and the
+ * compression settings, plus the identities of its host files so that a writer can check,
+ * after the layer is written, that no source changed meanwhile.
+ *
+ * <p>A host file counts as unchanged while its absolute path, size, modification time, change
+ * time and inode (file key) are; where the file system gives no file key, its content hash is
+ * used instead (read once more, still much cheaper than compressing).
+ *
+ * @param hex the key, 64 hex digits
+ * @param sources each host file with its identity at key time
+ */
+public record LayerKey(String hex, List<SourceIdentity> sources) {
+
+  /** Bump when the tar framing or the key changes, so old entries are never reused. */
+  static final String FORMAT = "scratchkit-layer-cache/1";
+
+  /** A host file and the identity it had; {@code identity} is compared as a whole. */
+  public record SourceIdentity(Path path, String identity) {
+    /** Validates. */
+    public SourceIdentity {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(identity, "identity");
+    }
+  }
+
+  /** Validates and copies. */
+  public LayerKey {
+    Objects.requireNonNull(hex, "hex");
+    sources = List.copyOf(sources);
+  }
+
+  /**
+   * Computes the key.
+   *
+   * @param compressionId everything that decides the compressed bytes
+   * @throws IOException when a source cannot be examined
+   */
+  public static LayerKey of(LayerSpec layer, Instant created, String compressionId) throws IOException {
+    MessageDigest sha = DigestingOutputStream.newSha256();
+    List<SourceIdentity> sources = new ArrayList<>();
+    field(sha, FORMAT);
+    field(sha, compressionId);
+    field(sha, Long.toString(created.getEpochSecond())); // the tar holds whole seconds
+    for (LayerEntry e : layer.entries()) {
+      field(sha, e.type().name());
+      field(sha, e.path().path());
+      field(sha, Integer.toOctalString(e.mode()));
+      field(sha, e.uid() + ":" + e.gid());
+      field(sha, e.link().orElse(""));
+      if (e.content().isPresent()) {
+        field(sha, "bytes " + HexFormat.of().formatHex(DigestingOutputStream.newSha256().digest(e.content().get())));
+      } else if (e.source().isPresent()) {
+        SourceIdentity id = identify(e.source().get());
+        sources.add(id);
+        field(sha, id.identity());
+      } else {
+        field(sha, "-");
+      }
+    }
+    return new LayerKey(HexFormat.of().formatHex(sha.digest()), sources);
+  }
+
+  /**
+   * Whether every host file still has the identity it had when the key was made.
+   *
+   * @return false when any changed or cannot be examined
+   */
+  public boolean sourcesUnchanged() {
+    for (SourceIdentity s : sources) {
+      try {
+        if (!identify(s.path()).equals(s)) {
+          return false;
+        }
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The identity of a host file (following symlinks, like the layer writer reads it). */
+  static SourceIdentity identify(Path source) throws IOException {
+    Path abs = source.toAbsolutePath().normalize();
+    BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
+    Object fileKey = a.fileKey();
+    if (fileKey == null) {
+      return new SourceIdentity(abs, "content " + abs + " " + a.size() + " sha256=" + contentHash(abs));
+    }
+    Object ctime = changeTime(abs);
+    return new SourceIdentity(abs, "file " + abs + " size=" + a.size() + " mtime=" + a.lastModifiedTime().toInstant()
+        + " ctime=" + ctime + " key=" + fileKey);
+  }
+
+  /** The inode change time where the platform reports it (Linux, macOS), else "-". */
+  private static Object changeTime(Path p) {
+    try {
+      Object t = Files.getAttribute(p, "unix:ctime");
+      return t == null ? "-" : t.toString();
+    } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+      return "-";
+    }
+  }
+
+  private static String contentHash(Path p) throws IOException {
+    MessageDigest sha = DigestingOutputStream.newSha256();
+    byte[] buffer = new byte[64 * 1024];
+    try (InputStream in = Files.newInputStream(p)) {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        sha.update(buffer, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /** Length-prefixed, so no two different entry lists hash the same bytes. */
+  private static void field(MessageDigest sha, String value) {
+    byte[] b = value.getBytes(StandardCharsets.UTF_8);
+    sha.update((b.length + ":").getBytes(StandardCharsets.US_ASCII));
+    sha.update(b);
+    sha.update((byte) '\n');
+  }
+
+  @Override
+  public String toString() {
+    return "layer key " + hex + " (" + sources.size() + " host files)";
+  }
+}
