@@ -131,6 +131,37 @@ class ScratchImageRunTest {
     assertThat(zlibVersion).contains(result.stdout().trim().substring("sqrt=4.0 zlib=".length()));
   }
 
+  @Test
+  void librariesComeFromASysrootAndItsLdSoCache() throws IOException {
+    // A sysroot with the host's C library, plus a library in /usr/local/lib that its loader finds
+    // only through the sysroot's ld.so.cache: the image has no cache, so LD_LIBRARY_PATH must say it.
+    Path sysroot = work.resolve("sysroot");
+    Path multiarch = Files.createDirectories(sysroot.resolve("usr/lib/x86_64-linux-gnu"));
+    Files.createDirectories(sysroot.resolve("usr/lib64"));
+    Files.createDirectories(sysroot.resolve("usr/local/lib"));
+    Files.createDirectories(sysroot.resolve("etc"));
+    Files.createSymbolicLink(sysroot.resolve("lib"), Path.of("usr/lib"));
+    Files.createSymbolicLink(sysroot.resolve("lib64"), Path.of("usr/lib64"));
+    Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6").toRealPath(), multiarch.resolve("libc.so.6"));
+    Files.copy(Path.of("/lib64/ld-linux-x86-64.so.2").toRealPath(), sysroot.resolve("usr/lib64/ld-linux-x86-64.so.2"));
+    Files.writeString(sysroot.resolve("etc/ld.so.conf"), "/usr/local/lib\n");
+    Path lib = Fixtures.gcc(work.resolve("greet"), "libgreet.so.1",
+        "#include <stdio.h>\nvoid greet(void) { puts(\"hello from /usr/local/lib\"); }\n",
+        "-shared", "-fPIC", "-Wl,-soname,libgreet.so.1");
+    Files.copy(lib, sysroot.resolve("usr/local/lib/libgreet.so.1"));
+    Tools.runOk(Tools.require("ldconfig").toString(), "-r", sysroot.toString());
+    Path program = Fixtures.gcc(work.resolve("greet"), "greeter",
+        "void greet(void);\nint main(void) { greet(); return 0; }\n", lib.toString());
+
+    ScratchImage image = ScratchImage.builder().entrypoint(program).noCaCertificates()
+        .bundleSharedLibraries(sysroot).build();
+    assertThat(image.config().env()).contains("LD_LIBRARY_PATH=/usr/local/lib");
+    assertThat(image.files()).extracting(Object::toString)
+        .contains("/usr/local/lib/libgreet.so.1", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64");
+    Tools.Result result = run(image, "sysroot", null);
+    assertThat(result.stdout()).as(result.describe()).isEqualTo("hello from /usr/local/lib\n");
+  }
+
   // --- 3. Users and /tmp. ---
 
   static final String C_WHOAMI = """

@@ -22,7 +22,7 @@ public final class Fixtures {
    * Compiles a C source with gcc into {@code dir/name}.
    *
    * @param flags extra gcc flags, e.g. {@code -static}, {@code -static-pie}, {@code -lm}
-   *     (libraries are placed after the source so the linker sees them)
+   *     or a shared library's path (libraries are placed after the source so the linker uses them)
    */
   public static Path gcc(Path dir, String name, String source, String... flags) {
     Path gcc = Tools.require("gcc");
@@ -34,7 +34,8 @@ public final class Fixtures {
       List<String> command = new ArrayList<>(List.of(gcc.toString(), "-O1", "-o", out.toString()));
       List<String> libs = new ArrayList<>();
       for (String flag : flags) {
-        (flag.startsWith("-l") ? libs : command).add(flag);
+        boolean library = flag.startsWith("-l") || (!flag.startsWith("-") && flag.contains(".so"));
+        (library ? libs : command).add(flag);
       }
       command.add(src.toString());
       command.addAll(libs);

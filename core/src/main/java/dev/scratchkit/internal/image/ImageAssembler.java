@@ -107,9 +107,13 @@ public final class ImageAssembler {
 
     Platform platform = checkPlatforms(entrypoint);
     checkLinkage();
-    List<LayerEntry> libraryEntries = request.bundleSharedLibraries()
-        ? new SharedLibraryBundler(request.sysroot(), problems).bundle(elfFiles, appByPath)
-        : List.of();
+    List<LayerEntry> libraryEntries = List.of();
+    List<String> libraryPath = List.of();
+    if (request.bundleSharedLibraries()) {
+      SharedLibraryBundler bundler = new SharedLibraryBundler(request.sysroot(), problems);
+      libraryEntries = bundler.bundle(elfFiles, appByPath);
+      libraryPath = bundler.libraryPath();
+    }
 
     List<LayerEntry> baseEntries = BaseFilesystem.entries();
     String passwd = textOf(appByPath, "/etc/passwd").orElse(BaseFilesystem.passwd());
@@ -159,7 +163,7 @@ public final class ImageAssembler {
     }
     ContainerConfig config = null;
     try {
-      config = config(entrypointPath, bundle != null);
+      config = config(entrypointPath, bundle != null, libraryPath);
     } catch (OciException e) {
       problems.add(new Problem("config", e.getMessage()));
     }
@@ -386,11 +390,14 @@ public final class ImageAssembler {
     }
   }
 
-  private ContainerConfig config(ImagePath entrypoint, boolean certificates) {
+  private ContainerConfig config(ImagePath entrypoint, boolean certificates, List<String> libraryPath) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", DEFAULT_PATH.substring("PATH=".length()));
     if (certificates) {
       env.put("SSL_CERT_FILE", CA_BUNDLE_PATH);
+    }
+    if (!libraryPath.isEmpty()) {
+      env.put("LD_LIBRARY_PATH", String.join(":", libraryPath));
     }
     env.putAll(request.env());
     List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();

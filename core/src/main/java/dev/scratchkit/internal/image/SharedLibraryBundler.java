@@ -6,16 +6,20 @@ import dev.scratchkit.elf.LibraryClosure;
 import dev.scratchkit.elf.LibraryResolver;
 import dev.scratchkit.elf.Linkage;
 import dev.scratchkit.elf.MissingLibrary;
+import dev.scratchkit.elf.ResolvedLibrary;
+import dev.scratchkit.elf.SearchSource;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.LayerEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +34,12 @@ final class SharedLibraryBundler {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedLibraryBundler.class);
 
+  // Directories the image's loader searches without an ld.so.cache (Debian multiarch and others).
+  private static final Pattern DEFAULT_DIRECTORY = Pattern.compile("/(usr/)?lib(32|64)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?");
+
   private final Path sysroot;
   private final List<Problem> problems;
+  private final Set<String> libraryPath = new LinkedHashSet<>();
 
   SharedLibraryBundler(Path sysroot, List<Problem> problems) {
     this.sysroot = sysroot.toAbsolutePath().normalize();
@@ -74,6 +82,15 @@ final class SharedLibraryBundler {
             + "). Without it the program cannot start. Install the package that provides " + missing.name()
             + ", add the library with addFile, or give the sysroot that has it with bundleSharedLibraries(sysroot)."));
       }
+      for (ResolvedLibrary library : closure.libraries()) {
+        // Found through the host's ld.so.cache or ld.so.conf: the image has neither, so its loader
+        // needs the directory spelled out.
+        String dir = ImagePath.of(library.pathInImage()).parent().orElseThrow().toString();
+        if ((library.foundVia() == SearchSource.LD_SO_CACHE || library.foundVia() == SearchSource.LD_SO_CONF)
+            && !DEFAULT_DIRECTORY.matcher(dir).matches()) {
+          libraryPath.add(dir);
+        }
+      }
       for (ImageEntry needed : closure.files()) {
         ImagePath path = ImagePath.of(needed.pathInImage());
         if (app.containsKey(path)) {
@@ -89,5 +106,13 @@ final class SharedLibraryBundler {
       }
     }
     return new ArrayList<>(entries.values());
+  }
+
+  /**
+   * Directories outside the loader's defaults where bundled libraries were found through the
+   * sysroot's {@code ld.so.cache}; the image's {@code LD_LIBRARY_PATH} must name them.
+   */
+  List<String> libraryPath() {
+    return List.copyOf(libraryPath);
   }
 }
