@@ -1,0 +1,138 @@
+package dev.scratchkit.oci;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Docker engine as target: the image is written as a {@link DockerArchive} and handed to
+ * {@code docker load}, so the engine gets exactly the layers every other target gets. Needs the
+ * {@code docker} command line (or another given with {@link #command(Path)}) and a running
+ * engine; without them the write fails with a message saying which is missing.
+ */
+public final class DockerDaemon implements ImageTarget {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DockerDaemon.class);
+  private static final long LOAD_TIMEOUT_MINUTES = 10;
+
+  private final List<String> tags;
+  private final Path command;
+
+  private DockerDaemon(List<String> tags, Path command) {
+    this.tags = tags;
+    this.command = command;
+  }
+
+  /**
+   * The engine's image {@code repo:tag}.
+   *
+   * @param tag e.g. {@code app:1}
+   * @return the target
+   * @throws OciException if the tag is not {@code repo:tag}
+   */
+  public static DockerDaemon image(String tag) {
+    DockerArchive.at(Path.of("check")).tag(tag); // the same tag rules as docker-archive
+    return new DockerDaemon(List.of(tag), Path.of("docker"));
+  }
+
+  /**
+   * Another client command, e.g. {@code /usr/bin/podman} (whose {@code load} is compatible).
+   *
+   * @param client the command to run as {@code client load -i FILE}
+   * @return a new target
+   */
+  public DockerDaemon command(Path client) {
+    return new DockerDaemon(tags, Objects.requireNonNull(client, "client"));
+  }
+
+  /** {@return the tags the engine gives the image} */
+  public List<String> tags() {
+    return tags;
+  }
+
+  @Override
+  public WriteResult write(ImageSpec image, ProgressListener listener) {
+    Path archive;
+    try {
+      archive = Files.createTempFile("scratchkit-docker-load-", ".tar");
+    } catch (IOException e) {
+      throw new OciException("cannot create a temporary file for " + description() + ": " + e.getMessage()
+          + "; check java.io.tmpdir", e);
+    }
+    try {
+      WriteResult written = DockerArchive.at(archive).tag(tags.toArray(String[]::new)).write(image, ProgressListener.NONE);
+      load(archive);
+      WriteResult result = new WriteResult(written.digest(), written.mediaType(), written.size(), description(),
+          written.configDigest(), written.layers(), written.manifests());
+      for (int i = 0; i < written.layers().size(); i++) {
+        listener.layerFinished(i, written.layers().get(i));
+      }
+      listener.targetWritten(result.digest(), description());
+      LOG.info("{} loaded {} (config {})", description(), result.digest(), result.configDigest());
+      return result;
+    } finally {
+      try {
+        Files.deleteIfExists(archive);
+      } catch (IOException e) {
+        LOG.warn("could not delete {}: {}", archive, e.getMessage());
+      }
+    }
+  }
+
+  private void load(Path archive) {
+    List<String> cmd = new ArrayList<>(List.of(command.toString(), "load", "-i", archive.toString()));
+    Process process;
+    try {
+      process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new OciException(description() + ": cannot run " + command + " (" + e.getMessage() + "). Install the"
+          + " Docker command line, or write an OCI layout or docker-archive instead.", e);
+    }
+    try {
+      process.getOutputStream().close();
+      byte[] output = process.getInputStream().readAllBytes();
+      if (!process.waitFor(LOAD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+        process.destroyForcibly();
+        throw new OciException(description() + ": " + command + " load did not finish within "
+            + LOAD_TIMEOUT_MINUTES + " minutes");
+      }
+      String text = new String(output, StandardCharsets.UTF_8).trim();
+      if (process.exitValue() != 0) {
+        throw new OciException(description() + ": " + command + " load failed (exit " + process.exitValue() + "): "
+            + text + (text.contains("daemon") ? ". Is the Docker engine running? (docker info)" : ""));
+      }
+      LOG.debug("{} load: {}", command, text);
+    } catch (IOException e) {
+      throw new OciException(description() + ": reading the output of " + command + " load failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new OciException(description() + ": interrupted while " + command + " load ran", e);
+    }
+  }
+
+  /** Refused: an engine stores one image per tag, not an index. */
+  @Override
+  public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
+    throw new OciException(description() + " cannot hold a multi-platform index: an engine keeps one platform"
+        + " per tag. Load each platform's image under its own tag, or push the index to a registry.");
+  }
+
+  @Override
+  public String description() {
+    return "docker-daemon " + String.join(",", tags);
+  }
+
+  /** {@return the description, e.g. {@code docker-daemon app:1}} */
+  @Override
+  public String toString() {
+    return description();
+  }
+}
