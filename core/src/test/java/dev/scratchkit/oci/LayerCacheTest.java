@@ -1,0 +1,248 @@
+package dev.scratchkit.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.scratchkit.elf.Platform;
+import dev.scratchkit.testkit.Tools;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The layer cache: hits give the same bytes without compressing, any change of a source misses,
+ * damaged entries are rebuilt and never served, concurrent builds agree, the size stays bounded.
+ * gzip/sha256sum from the host check the blobs that come out of the cache.
+ */
+class LayerCacheTest {
+
+  private static final Instant CREATED = Instant.parse("2024-01-02T03:04:05Z");
+
+  @TempDir
+  Path tmp;
+
+  Path cacheDir;
+  Path source;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    cacheDir = tmp.resolve("cache");
+    source = tmp.resolve("app.bin");
+    write(source, 3 << 20, 1);
+  }
+
+  private static void write(Path file, int size, long seed) throws IOException {
+    byte[] b = new byte[size];
+    Random r = new Random(seed);
+    for (int i = 0; i < size; i += 64) {
+      b[i] = (byte) r.nextInt(8); // compressible, but not trivially
+    }
+    Files.write(file, b);
+  }
+
+  private ImageSpec image(Path file) {
+    return ImageSpec.of(Platform.LINUX_AMD64, CREATED, ContainerConfig.empty(), List.of(
+        LayerSpec.of("base", LayerEntry.bytes(ImagePath.of("/etc/hello"), "hi\n".getBytes(StandardCharsets.UTF_8), 0644)),
+        LayerSpec.of("app", LayerEntry.file(ImagePath.of("/app"), file, 0755))));
+  }
+
+  private WriteResult writeTo(String name, LayerCache cache) {
+    return OciLayout.at(tmp.resolve(name)).cache(cache).write(image(source));
+  }
+
+  private Path blob(String layout, Digest d) {
+    return tmp.resolve(layout).resolve("blobs/sha256").resolve(d.hex());
+  }
+
+  private List<Path> entries(String suffix) throws IOException {
+    try (Stream<Path> s = Files.list(cacheDir.resolve("layers-v1"))) {
+      return s.filter(p -> p.toString().endsWith(suffix)).sorted().toList();
+    }
+  }
+
+  private static String gunzipSha(Path blob) {
+    String out = Tools.run(Duration.ofMinutes(1), null, null, List.of("sh", "-c", "gzip -t '" + blob
+        + "' && gzip -dc '" + blob + "' | sha256sum")).assertOk().stdout();
+    return "sha256:" + out.split(" ")[0];
+  }
+
+  @Test
+  void aHitGivesTheSameBytesAsNoCacheAndLinksTheCachedBlob() throws IOException {
+    WriteResult uncached = writeTo("plain", LayerCache.disabled());
+    WriteResult cold = writeTo("cold", LayerCache.at(cacheDir));
+    WriteResult warm = writeTo("warm", LayerCache.at(cacheDir));
+    assertThat(cold.digest()).isEqualTo(uncached.digest());
+    assertThat(warm.digest()).isEqualTo(uncached.digest());
+    assertThat(warm.layers()).isEqualTo(uncached.layers());
+    assertThat(entries(".rec")).hasSize(2);
+    LayerDescriptor app = warm.layers().get(1);
+    // Same file system here, so the warm layer is the cached blob itself (a hard link).
+    Path cached = entries(".blob").stream().filter(p -> {
+      try {
+        return Files.isSameFile(p, blob("warm", app.digest()));
+      } catch (IOException e) {
+        return false;
+      }
+    }).findFirst().orElseThrow();
+    assertThat(Files.size(cached)).isEqualTo(app.size());
+    assertThat(gunzipSha(blob("warm", app.digest()))).isEqualTo(app.diffId().toString());
+    assertThat(Files.readAllBytes(tmp.resolve("warm/index.json")))
+        .isEqualTo(Files.readAllBytes(tmp.resolve("plain/index.json")));
+  }
+
+  @Test
+  void aSourceChangedWithTheSameSizeMissesWhateverItsModificationTime() throws IOException {
+    WriteResult first = writeTo("first", LayerCache.at(cacheDir));
+    FileTime mtime = Files.getLastModifiedTime(source);
+    write(source, 3 << 20, 2); // same size, other bytes
+    Files.setLastModifiedTime(source, FileTime.from(mtime.toInstant().plusSeconds(2)));
+    WriteResult second = writeTo("second", LayerCache.at(cacheDir));
+    assertThat(second.layers().get(1).diffId()).isNotEqualTo(first.layers().get(1).diffId());
+    assertThat(gunzipSha(blob("second", second.layers().get(1).digest())))
+        .isEqualTo(second.layers().get(1).diffId().toString());
+
+    // Changed again and the old mtime put back (as cp -p or rsync -t do): the change time still differs.
+    write(source, 3 << 20, 3);
+    Files.setLastModifiedTime(source, FileTime.from(mtime.toInstant().plusSeconds(2)));
+    WriteResult third = writeTo("third", LayerCache.at(cacheDir));
+    assertThat(third.layers().get(1).diffId()).isNotEqualTo(second.layers().get(1).diffId());
+    assertThat(gunzipSha(blob("third", third.layers().get(1).digest())))
+        .isEqualTo(third.layers().get(1).diffId().toString());
+    // The unchanged base layer was a hit every time.
+    assertThat(third.layers().get(0)).isEqualTo(first.layers().get(0));
+  }
+
+  @Test
+  void aCreationTimeOrCompressionChangeMisses() {
+    WriteResult a = writeTo("a", LayerCache.at(cacheDir));
+    WriteResult b = OciLayout.at(tmp.resolve("b")).cache(LayerCache.at(cacheDir)).compressionLevel(1).write(image(source));
+    ImageSpec later = ImageSpec.of(Platform.LINUX_AMD64, CREATED.plusSeconds(1), ContainerConfig.empty(),
+        image(source).layers());
+    WriteResult c = OciLayout.at(tmp.resolve("c")).cache(LayerCache.at(cacheDir)).write(later);
+    assertThat(b.layers().get(1).digest()).isNotEqualTo(a.layers().get(1).digest());
+    assertThat(b.layers().get(1).diffId()).isEqualTo(a.layers().get(1).diffId());
+    assertThat(c.layers().get(1).diffId()).isNotEqualTo(a.layers().get(1).diffId());
+  }
+
+  @Test
+  void aDamagedBlobIsDetectedAndRebuiltNotServed() throws IOException {
+    WriteResult good = writeTo("good", LayerCache.disabled());
+    writeTo("first", LayerCache.at(cacheDir));
+    // Break the cached blobs in place (the first layout's blobs are the same files), each a different way.
+    List<Path> blobs = entries(".blob");
+    try (RandomAccessFile f = new RandomAccessFile(blobs.get(0).toFile(), "rw")) {
+      f.seek(f.length() / 2);
+      int b = f.read();
+      f.seek(f.length() / 2);
+      f.write(b ^ 0xff); // same size, flipped byte
+    }
+    try (RandomAccessFile f = new RandomAccessFile(blobs.get(1).toFile(), "rw")) {
+      f.setLength(f.length() - 1); // truncated
+    }
+    WriteResult rebuilt = writeTo("rebuilt", LayerCache.at(cacheDir));
+    assertThat(rebuilt.digest()).isEqualTo(good.digest());
+    for (LayerDescriptor l : rebuilt.layers()) {
+      assertThat(gunzipSha(blob("rebuilt", l.digest()))).isEqualTo(l.diffId().toString());
+    }
+    // The entries were replaced by good ones, which the next build uses.
+    WriteResult again = writeTo("again", LayerCache.at(cacheDir));
+    assertThat(again.digest()).isEqualTo(good.digest());
+    for (LayerDescriptor l : again.layers()) {
+      assertThat(gunzipSha(blob("again", l.digest()))).isEqualTo(l.diffId().toString());
+    }
+  }
+
+  @Test
+  void aDamagedOrHalfWrittenRecordIsIgnoredAndReplaced() throws IOException {
+    WriteResult good = writeTo("good", LayerCache.at(cacheDir));
+    List<Path> records = entries(".rec");
+    String text = Files.readString(records.get(0));
+    Files.writeString(records.get(0), text.replace("size=", "size=1")); // checksum no longer holds
+    Files.writeString(records.get(1), text.substring(0, text.length() / 2)); // cut short
+    WriteResult again = writeTo("again", LayerCache.at(cacheDir));
+    assertThat(again.digest()).isEqualTo(good.digest());
+    assertThat(Files.readString(records.get(0))).contains("check=").doesNotContain("size=1" + good.layers().get(0).size());
+    for (LayerDescriptor l : again.layers()) {
+      assertThat(gunzipSha(blob("again", l.digest()))).isEqualTo(l.diffId().toString());
+    }
+  }
+
+  @Test
+  void concurrentBuildsAgreeAndLeaveOneEntryPerLayer() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<WriteResult>> results = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        String name = "c" + i;
+        results.add(pool.submit(() -> writeTo(name, LayerCache.at(cacheDir))));
+      }
+      Digest first = results.get(0).get().digest();
+      for (Future<WriteResult> r : results) {
+        assertThat(r.get().digest()).isEqualTo(first);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(entries(".rec")).hasSize(2);
+    assertThat(entries(".blob")).hasSize(2);
+    assertThat(entries(".tmp")).isEmpty();
+  }
+
+  @Test
+  void leastRecentlyUsedEntriesAreEvictedBeyondTheBound() throws IOException {
+    Path other = tmp.resolve("other.bin");
+    write(other, 3 << 20, 9);
+    long appSize = writeTo("a", LayerCache.disabled()).layers().get(1).size();
+    LayerCache small = LayerCache.at(cacheDir).maxSize(appSize + appSize / 2);
+    writeTo("first", small);
+    OciLayout.at(tmp.resolve("second")).cache(small).write(image(other));
+    // Only the newest app layer fits (plus the tiny base layer).
+    assertThat(entries(".blob")).hasSize(2);
+    long total = 0;
+    for (Path p : entries(".blob")) {
+      total += Files.size(p);
+    }
+    assertThat(total).isLessThanOrEqualTo(small.maxSize());
+    assertThat(LayerCache.at(cacheDir).maxSize(0).maxSize()).isZero();
+  }
+
+  @Test
+  void aDisabledCacheWritesNothing() {
+    writeTo("a", LayerCache.disabled());
+    assertThat(cacheDir).doesNotExist();
+    assertThat(LayerCache.disabled().enabled()).isFalse();
+    assertThat(LayerCache.disabled()).hasToString("layer cache disabled");
+  }
+
+  @Test
+  void theDefaultDirectoryComesFromPropertyEnvironmentXdgOrHome() {
+    assertThat(LayerCache.resolve("/p", Map.of("SCRATCHKIT_CACHE_DIR", "/e"), "/h").directory()).contains(Path.of("/p"));
+    assertThat(LayerCache.resolve(null, Map.of("SCRATCHKIT_CACHE_DIR", "/e", "XDG_CACHE_HOME", "/x"), "/h").directory())
+        .contains(Path.of("/e"));
+    assertThat(LayerCache.resolve(null, Map.of("XDG_CACHE_HOME", "/x"), "/h").directory())
+        .contains(Path.of("/x/scratchkit"));
+    assertThat(LayerCache.resolve(null, Map.of("XDG_CACHE_HOME", "relative"), "/h").directory())
+        .contains(Path.of("/h/.cache/scratchkit"));
+    assertThat(LayerCache.resolve("off", Map.of(), "/h").enabled()).isFalse();
+    assertThat(LayerCache.resolve(null, Map.of("SCRATCHKIT_CACHE_DIR", "OFF"), "/h").enabled()).isFalse();
+    assertThat(LayerCache.resolve(null, Map.of(), "/h")).hasToString("layer cache /h/.cache/scratchkit (max 2048 MiB)");
+    assertThatThrownBy(() -> LayerCache.at(cacheDir).maxSize(-1)).isInstanceOf(OciException.class)
+        .hasMessageContaining("invalid layer cache size -1").hasMessageContaining(cacheDir.toString());
+  }
+}
