@@ -44,6 +44,8 @@ public final class ElfFile {
   /**
    * Reads an ELF file.
    *
+   * @param file the file to read; relative paths are resolved against the working directory
+   * @return the file's headers, dynamic section, platform, Go build information and runtime needs
    * @throws ElfFormatException if the file is not ELF or is malformed; the message names the
    *     absolute path and the defect
    * @throws java.io.UncheckedIOException if the file cannot be opened or read
@@ -81,87 +83,102 @@ public final class ElfFile {
     return data;
   }
 
-  /** The file this was read from, as given to {@link #read}. */
+  /** {@return the file this was read from, exactly as given to {@link #read}} */
   public Path path() {
     return path;
   }
 
-  /** 32 or 64. */
+  /** {@return the ELF class, 32 or 64} */
   public int elfClass() {
     return data.elfClass();
   }
 
-  /** Little- or big-endian. */
+  /** {@return the byte order of the file's data, little- or big-endian} */
   public ByteOrder byteOrder() {
     return data.order();
   }
 
-  /** The object file type. */
+  /** {@return the object file type, {@code e_type}} */
   public ElfType type() {
     return ElfType.of(data.type());
   }
 
-  /** The instruction set. */
+  /** {@return the instruction set, {@code e_machine}} */
   public Machine machine() {
     return Machine.of(data.machine());
   }
 
-  /** The OS/ABI byte of the identification. */
+  /** {@return the OS/ABI byte of the identification, {@code e_ident[EI_OSABI]}} */
   public OsAbi osAbi() {
     return OsAbi.of(data.osAbi());
   }
 
-  /** {@code e_flags}: processor-specific flags (ARM float ABI, MIPS ABI, RISC-V float ABI, …). */
+  /**
+   * {@return {@code e_flags}, the processor-specific flags (ARM float ABI, MIPS ABI, RISC-V float
+   * ABI, …)} The value is the unsigned 32-bit field.
+   */
   public long flags() {
     return data.flags();
   }
 
-  /** The entry point address, {@code e_entry}. */
+  /** {@return the entry point's virtual address, {@code e_entry}; 0 if the file has none} */
   public long entry() {
     return data.entry();
   }
 
-  /** The program headers in file order. */
+  /** {@return the program headers in file order; an unmodifiable list, empty if there are none} */
   public List<ProgramHeader> programHeaders() {
     return data.programHeaders();
   }
 
-  /** The section headers in file order, with names; empty if the file has none. */
+  /**
+   * {@return the section headers in file order, with names; an unmodifiable list, empty if the
+   * file has none}
+   */
   public List<SectionHeader> sectionHeaders() {
     return data.sectionHeaders();
   }
 
-  /** The program interpreter (PT_INTERP), e.g. {@code /lib64/ld-linux-x86-64.so.2}. */
+  /**
+   * {@return the program interpreter (PT_INTERP), e.g. {@code /lib64/ld-linux-x86-64.so.2}; empty
+   * if the file has no PT_INTERP segment}
+   */
   public Optional<String> interpreter() {
     return Optional.ofNullable(data.interpreter());
   }
 
-  /** The DT_NEEDED entries in order. */
+  /** {@return the DT_NEEDED entries in order; an unmodifiable list, empty if there are none} */
   public List<String> neededLibraries() {
     return data.needed();
   }
 
-  /** DT_SONAME. */
+  /** {@return the shared object name, DT_SONAME; empty if the file has none} */
   public Optional<String> soname() {
     return Optional.ofNullable(data.soname());
   }
 
-  /** DT_RUNPATH, unexpanded (may contain {@code $ORIGIN}). */
+  /**
+   * {@return DT_RUNPATH, unexpanded (it may contain {@code $ORIGIN}, {@code $LIB},
+   * {@code $PLATFORM}) and still colon-separated; empty if the file has none}
+   */
   public Optional<String> runPath() {
     return Optional.ofNullable(data.runpath());
   }
 
-  /** DT_RPATH, unexpanded; the loader ignores it when DT_RUNPATH is present. */
+  /**
+   * {@return DT_RPATH, unexpanded and still colon-separated; empty if the file has none} The
+   * loader ignores it when DT_RUNPATH is present.
+   */
   public Optional<String> rpath() {
     return Optional.ofNullable(data.rpath());
   }
 
-  /** DT_FLAGS_1, 0 when absent; see {@link #DF_1_PIE}, {@link #DF_1_NODEFLIB}. */
+  /** {@return DT_FLAGS_1, 0 when absent; see {@link #DF_1_PIE}, {@link #DF_1_NODEFLIB}} */
   public long flags1() {
     return data.flags1();
   }
 
-  /** True if the file has a dynamic section (PT_DYNAMIC). */
+  /** {@return true if the file has a dynamic section (a PT_DYNAMIC segment)} */
   public boolean hasDynamicSection() {
     return data.dynamic();
   }
@@ -170,6 +187,8 @@ public final class ElfFile {
    * {@link Linkage#DYNAMIC} if the file asks for an interpreter, needs libraries, or is a
    * {@linkplain #isSharedLibrary() shared library}; {@link Linkage#STATIC_PIE} for any other
    * ET_DYN file with a dynamic section (it relocates itself); {@link Linkage#STATIC} otherwise.
+   *
+   * @return how the program gets its code at run time
    */
   public Linkage linkage() {
     if (data.interpreter() != null || !data.needed().isEmpty()) {
@@ -185,6 +204,8 @@ public final class ElfFile {
    * True for a shared library as opposed to a position-independent executable: ET_DYN without
    * DF_1_PIE that has a DT_SONAME, or has neither an interpreter nor an entry point.
    * {@code libc.so.6} and {@code ld.so} are libraries although they can be run.
+   *
+   * @return true for a shared library, false for anything else
    */
   public boolean isSharedLibrary() {
     if (data.type() != 3 || (data.flags1() & DF_1_PIE) != 0) {
@@ -193,22 +214,31 @@ public final class ElfFile {
     return data.soname() != null || (data.interpreter() == null && data.entry() == 0);
   }
 
-  /** True for a program: ET_EXEC, or ET_DYN that is not a {@linkplain #isSharedLibrary() shared library}. */
+  /**
+   * {@return true for a program: ET_EXEC, or ET_DYN that is not a
+   * {@linkplain #isSharedLibrary() shared library}}
+   */
   public boolean isExecutable() {
     return data.type() == 2 || (data.type() == 3 && !isSharedLibrary());
   }
 
-  /** The OCI platform: os, architecture and (for arm) variant. */
+  /** {@return the OCI platform: os, architecture and (for arm) variant} */
   public Platform platform() {
     return platform;
   }
 
-  /** The Go build information, for Go binaries. */
+  /**
+   * {@return the Go build information; empty if the file is not a Go binary or the Go toolchain's
+   * build information block is not found in it}
+   */
   public Optional<GoBuildInfo> goBuildInfo() {
     return goBuildInfo;
   }
 
-  /** What the program evidently needs from its filesystem at run time, with the evidence. */
+  /**
+   * {@return what the program evidently needs from its filesystem at run time, with the evidence;
+   * an unmodifiable list, empty if nothing was found}
+   */
   public List<RuntimeNeed> runtimeNeeds() {
     return runtimeNeeds;
   }

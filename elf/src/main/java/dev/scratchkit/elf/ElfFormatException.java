@@ -12,6 +12,7 @@ public class ElfFormatException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path path;
+  /** What is wrong with the file, without the path. */
   private final String defect;
 
   /**
@@ -29,12 +30,15 @@ public class ElfFormatException extends RuntimeException {
     return path.toAbsolutePath() + " is not a valid ELF file: " + defect;
   }
 
-  /** The absolute path of the file. */
+  /**
+   * {@return the absolute path of the file} The path is not serialized: it is null in a
+   * deserialized exception, whose message still names it.
+   */
   public Path path() {
     return path;
   }
 
-  /** What is wrong with the file, without the path. */
+  /** {@return what is wrong with the file, without the path} */
   public String defect() {
     return defect;
   }

@@ -25,7 +25,10 @@ public enum ElfType {
     this.value = value;
   }
 
-  /** The {@code e_type} value, or -1 for the ranges. */
+  /**
+   * {@return the {@code e_type} value; -1 for {@link #OS_SPECIFIC}, {@link #PROCESSOR_SPECIFIC}
+   * and {@link #UNKNOWN}, which each stand for more than one value}
+   */
   public int value() {
     return value;
   }

@@ -29,6 +29,15 @@ public record GoBuildInfo(String goVersion, String path, Optional<Module> mainMo
    * @param replacement the module that replaces it, if any
    */
   public record Module(String path, String version, String sum, Optional<Module> replacement) {
+    /**
+     * Checks that no part is null.
+     *
+     * @param path the module path
+     * @param version its version, "(devel)" for the main module built from a work tree
+     * @param sum the go.sum checksum, or ""
+     * @param replacement the module that replaces it, or empty
+     * @throws NullPointerException if a part is null
+     */
     public Module {
       Objects.requireNonNull(path, "path");
       Objects.requireNonNull(version, "version");
@@ -42,7 +51,16 @@ public record GoBuildInfo(String goVersion, String path, Optional<Module> mainMo
     }
   }
 
-  /** Copies the parts; {@code settings} keeps its iteration order. */
+  /**
+   * Copies the parts into unmodifiable collections; {@code settings} keeps its iteration order.
+   *
+   * @param goVersion the toolchain, e.g. "go1.19.8"
+   * @param path the main package path, or ""
+   * @param mainModule the main module, or empty
+   * @param dependencies the dependency modules in the recorded order
+   * @param settings the build settings in the recorded order
+   * @throws NullPointerException if a part or a dependency is null
+   */
   public GoBuildInfo {
     Objects.requireNonNull(goVersion, "goVersion");
     Objects.requireNonNull(path, "path");
@@ -51,18 +69,27 @@ public record GoBuildInfo(String goVersion, String path, Optional<Module> mainMo
     settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
   }
 
-  /** CGO_ENABLED as recorded (Go 1.18 and later), empty for older binaries. */
+  /**
+   * {@return whether cgo was enabled: true if the CGO_ENABLED setting is "1", false for any other
+   * value; empty if the setting is not recorded (binaries built before Go 1.18)}
+   */
   public Optional<Boolean> cgoEnabled() {
     String value = settings.get("CGO_ENABLED");
     return value == null ? Optional.empty() : Optional.of("1".equals(value));
   }
 
-  /** GOOS as recorded (Go 1.18 and later). */
+  /**
+   * {@return the GOOS setting, e.g. "linux"; empty if it is not recorded (binaries built before Go
+   * 1.18)}
+   */
   public Optional<String> goos() {
     return Optional.ofNullable(settings.get("GOOS"));
   }
 
-  /** GOARCH as recorded (Go 1.18 and later). */
+  /**
+   * {@return the GOARCH setting, e.g. "amd64"; empty if it is not recorded (binaries built before
+   * Go 1.18)}
+   */
   public Optional<String> goarch() {
     return Optional.ofNullable(settings.get("GOARCH"));
   }

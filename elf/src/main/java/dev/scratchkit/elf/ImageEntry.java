@@ -13,6 +13,16 @@ import java.util.Objects;
  */
 public record ImageEntry(String pathInImage, Path hostFile, String linkTarget) {
 
+  /**
+   * Checks that the entry is exactly one of a regular file and a link.
+   *
+   * @param pathInImage absolute path in the image
+   * @param hostFile the file to copy, for a regular file; null for a link
+   * @param linkTarget the link text, for a link; null for a regular file
+   * @throws NullPointerException if {@code pathInImage} is null
+   * @throws IllegalArgumentException if both or neither of {@code hostFile} and
+   *     {@code linkTarget} are given
+   */
   public ImageEntry {
     Objects.requireNonNull(pathInImage, "pathInImage");
     if ((hostFile == null) == (linkTarget == null)) {
@@ -28,7 +38,7 @@ public record ImageEntry(String pathInImage, Path hostFile, String linkTarget) {
     return new ImageEntry(pathInImage, null, target);
   }
 
-  /** True for a symbolic link. */
+  /** {@return true for a symbolic link, false for a regular file} */
   public boolean isSymlink() {
     return linkTarget != null;
   }

@@ -21,18 +21,34 @@ import java.util.TreeMap;
 public record LibraryClosure(String executable, Optional<ResolvedLibrary> interpreter,
     List<ResolvedLibrary> libraries, List<MissingLibrary> missing, List<ResolvedLibrary> aliases) {
 
+  /**
+   * Copies the lists into unmodifiable ones.
+   *
+   * @param executable the in-image path of the program
+   * @param interpreter the resolved PT_INTERP, or empty
+   * @param libraries every library of the closure in load order, each real file once
+   * @param missing the names that were not found
+   * @param aliases further lookups that reached an already loaded file through another path
+   * @throws NullPointerException if a list or one of its elements is null
+   */
   public LibraryClosure {
     libraries = List.copyOf(libraries);
     missing = List.copyOf(missing);
     aliases = List.copyOf(aliases);
   }
 
-  /** True when every needed name was found. */
+  /**
+   * {@return true when every needed name (and the interpreter) was found, i.e. {@link #missing()}
+   * is empty}
+   */
   public boolean isComplete() {
     return missing.isEmpty();
   }
 
-  /** The real host files of the interpreter and the libraries. */
+  /**
+   * {@return the real files on this machine of the interpreter (first, if present) and the
+   * libraries, in load order} Aliases add no files: they lead to files already listed.
+   */
   public List<Path> hostFiles() {
     List<Path> out = new ArrayList<>();
     interpreter.ifPresent(i -> out.add(i.hostPath()));
@@ -43,6 +59,9 @@ public record LibraryClosure(String executable, Optional<ResolvedLibrary> interp
   /**
    * Everything to put in the image for the closure to load: each real file and each symbolic
    * link followed, once, sorted by in-image path.
+   *
+   * @return the image entries of the interpreter, the libraries and the aliases; an unmodifiable
+   *     list
    */
   public List<ImageEntry> files() {
     Map<String, ImageEntry> entries = new TreeMap<>();

@@ -55,7 +55,11 @@ public final class LibraryResolver {
     this.sysroot = sysroot;
   }
 
-  /** Resolves against this machine's own filesystem. */
+  /**
+   * Resolves against this machine's own filesystem.
+   *
+   * @return a resolver whose sysroot is {@code /}
+   */
   public static LibraryResolver forHost() {
     return forRoot(Path.of("/"));
   }
@@ -63,7 +67,11 @@ public final class LibraryResolver {
   /**
    * Resolves against a target filesystem laid out under {@code sysroot}.
    *
+   * @param sysroot the directory that stands for {@code /} of the target filesystem
+   * @return a resolver for that sysroot; it reads the sysroot's {@code /etc/ld.so.cache} (or
+   *     {@code /etc/ld.so.conf}) when first needed and keeps it
    * @throws IllegalArgumentException if {@code sysroot} is not a directory
+   * @throws java.io.UncheckedIOException if the sysroot's real path cannot be determined
    */
   public static LibraryResolver forRoot(Path sysroot) {
     Objects.requireNonNull(sysroot, "sysroot");
@@ -77,7 +85,7 @@ public final class LibraryResolver {
     }
   }
 
-  /** The sysroot, as a real path. */
+  /** {@return the sysroot, as a real path (absolute, symbolic links resolved)} */
   public Path sysroot() {
     return sysroot;
   }
@@ -86,6 +94,10 @@ public final class LibraryResolver {
    * The closure of a program where it lies: inside the sysroot, its in-image path is its path
    * relative to the sysroot; outside, its own absolute path (and {@code $ORIGIN} is its directory
    * on this machine).
+   *
+   * @param program the program, as read by {@link ElfFile#read}
+   * @return the interpreter and libraries it loads, and the names that were not found
+   * @throws IllegalStateException if the program and its closure would exceed 10,000 objects
    */
   public LibraryClosure resolve(ElfFile program) {
     return resolve(program, null);
@@ -96,7 +108,11 @@ public final class LibraryResolver {
    * the program is that path's directory, whose files are taken from the program's directory on
    * this machine.
    *
+   * @param program the program, as read by {@link ElfFile#read}
    * @param pathInImage absolute path in the image, or null for {@link #resolve(ElfFile)}
+   * @return the interpreter and libraries it loads, and the names that were not found
+   * @throws IllegalArgumentException if {@code pathInImage} is not absolute
+   * @throws IllegalStateException if the program and its closure would exceed 10,000 objects
    */
   public synchronized LibraryClosure resolve(ElfFile program, String pathInImage) {
     Objects.requireNonNull(program, "program");

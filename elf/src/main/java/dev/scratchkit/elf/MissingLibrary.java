@@ -12,6 +12,14 @@ import java.util.Objects;
  */
 public record MissingLibrary(String name, String neededBy, List<String> searched) {
 
+  /**
+   * Copies {@code searched} into an unmodifiable list.
+   *
+   * @param name the DT_NEEDED entry or PT_INTERP path
+   * @param neededBy the in-image path of the object that asked for it
+   * @param searched the in-image directories (or paths) tried, in order
+   * @throws NullPointerException if a part or a searched entry is null
+   */
   public MissingLibrary {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(neededBy, "neededBy");

@@ -8,7 +8,13 @@ package dev.scratchkit.elf;
  */
 public record OsAbi(int value, String name) {
 
-  /** Names an OS/ABI value. */
+  /**
+   * Names an OS/ABI value.
+   *
+   * @param value the {@code e_ident[EI_OSABI]} byte, 0 to 255
+   * @return the value with its name as readelf prints it, e.g. "UNIX - GNU" for 3; the name is
+   *     "unknown" for a value not in this library's table
+   */
   public static OsAbi of(int value) {
     String name;
     switch (value) {

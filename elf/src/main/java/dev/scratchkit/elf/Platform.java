@@ -18,7 +18,16 @@ public record Platform(String os, String architecture, String variant) {
   /** {@code linux/arm64}. */
   public static final Platform LINUX_ARM64 = new Platform("linux", "arm64", null);
 
-  /** Validates the parts; an empty variant means none. */
+  /**
+   * Validates the parts; an empty variant means none and becomes {@code null}.
+   *
+   * @param os the operating system, e.g. {@code linux}
+   * @param architecture the architecture, e.g. {@code amd64}
+   * @param variant the CPU variant, e.g. {@code v7}; {@code null} or empty when there is none
+   * @throws NullPointerException if {@code os} or {@code architecture} is null
+   * @throws IllegalArgumentException if a part is not a lower-case token (letters {@code a-z},
+   *     digits, {@code _}, {@code .}, {@code -})
+   */
   public Platform {
     Objects.requireNonNull(os, "os");
     Objects.requireNonNull(architecture, "architecture");
@@ -34,7 +43,14 @@ public record Platform(String os, String architecture, String variant) {
     }
   }
 
-  /** A platform without a variant. */
+  /**
+   * A platform without a variant.
+   *
+   * @param os the operating system, e.g. {@code linux}
+   * @param architecture the architecture, e.g. {@code amd64}
+   * @return the platform {@code os/architecture}
+   * @throws IllegalArgumentException if a part is not a lower-case token
+   */
   public static Platform of(String os, String architecture) {
     return new Platform(os, architecture, null);
   }
@@ -42,7 +58,10 @@ public record Platform(String os, String architecture, String variant) {
   /**
    * Parses {@code os/architecture[/variant]}, e.g. {@code linux/arm/v7}.
    *
-   * @throws IllegalArgumentException if the text has fewer than two or more than three parts
+   * @param text the platform as {@link #toString()} writes it
+   * @return the platform; an empty variant ({@code linux/arm/}) means none
+   * @throws IllegalArgumentException if the text has fewer than two or more than three parts, or
+   *     a part is not a lower-case token
    */
   public static Platform parse(String text) {
     String[] parts = Objects.requireNonNull(text, "text").split("/", -1);

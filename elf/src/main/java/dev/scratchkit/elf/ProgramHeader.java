@@ -15,23 +15,40 @@ package dev.scratchkit.elf;
 public record ProgramHeader(long type, long flags, long offset, long virtualAddress,
     long physicalAddress, long fileSize, long memorySize, long alignment) {
 
+  /** Type PT_NULL: an unused entry. */
   public static final long PT_NULL = 0;
+  /** Type PT_LOAD: a segment mapped into memory. */
   public static final long PT_LOAD = 1;
+  /** Type PT_DYNAMIC: the dynamic section (needed libraries, soname, run paths, flags). */
   public static final long PT_DYNAMIC = 2;
+  /** Type PT_INTERP: the path of the program interpreter, the dynamic loader. */
   public static final long PT_INTERP = 3;
+  /** Type PT_NOTE: notes such as the build ID and the ABI tag. */
   public static final long PT_NOTE = 4;
+  /** Type PT_PHDR: the program header table itself. */
   public static final long PT_PHDR = 6;
+  /** Type PT_TLS: the thread-local storage template. */
   public static final long PT_TLS = 7;
+  /** Type PT_GNU_EH_FRAME: the exception-handling frame lookup table ({@code .eh_frame_hdr}). */
   public static final long PT_GNU_EH_FRAME = 0x6474e550L;
+  /** Type PT_GNU_STACK: its flags give the stack's permissions (executable or not). */
   public static final long PT_GNU_STACK = 0x6474e551L;
+  /** Type PT_GNU_RELRO: memory the loader makes read-only after relocation. */
   public static final long PT_GNU_RELRO = 0x6474e552L;
+  /** Type PT_GNU_PROPERTY: the GNU property note ({@code .note.gnu.property}), e.g. CET or BTI. */
   public static final long PT_GNU_PROPERTY = 0x6474e553L;
 
+  /** Flag PF_X: the segment is executable. */
   public static final long PF_X = 1;
+  /** Flag PF_W: the segment is writable. */
   public static final long PF_W = 2;
+  /** Flag PF_R: the segment is readable. */
   public static final long PF_R = 4;
 
-  /** The type's name as readelf prints it (LOAD, DYNAMIC, GNU_STACK, …) or its number in hex. */
+  /**
+   * {@return the type's name as readelf prints it (LOAD, DYNAMIC, GNU_STACK, …) or, for a type
+   * not in this library's table, its number in hex}
+   */
   public String typeName() {
     switch ((int) type) {
       case 0: return "NULL";

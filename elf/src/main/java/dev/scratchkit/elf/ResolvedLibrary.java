@@ -22,6 +22,18 @@ import java.util.Objects;
 public record ResolvedLibrary(String name, String neededBy, String pathInImage, List<Symlink> symlinks,
     String realPathInImage, Path hostPath, SearchSource foundVia) {
 
+  /**
+   * Copies {@code symlinks} into an unmodifiable list.
+   *
+   * @param name the DT_NEEDED entry (or the PT_INTERP path for the interpreter)
+   * @param neededBy the in-image path of the object that asked for it
+   * @param pathInImage the absolute path the loader opens in the target filesystem
+   * @param symlinks the links followed from {@code pathInImage} to the real file, in order
+   * @param realPathInImage the real file's absolute path in the target filesystem
+   * @param hostPath the real file on this machine
+   * @param foundVia which step of the search found it
+   * @throws NullPointerException if a part or a link is null
+   */
   public ResolvedLibrary {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(neededBy, "neededBy");

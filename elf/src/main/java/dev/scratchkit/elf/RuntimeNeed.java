@@ -21,7 +21,13 @@ public record RuntimeNeed(Kind kind, String evidence) {
     USER_DATABASE
   }
 
-  /** Both parts are required. */
+  /**
+   * Both parts are required.
+   *
+   * @param kind what is needed
+   * @param evidence what was found in the file
+   * @throws NullPointerException if a part is null
+   */
   public RuntimeNeed {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(evidence, "evidence");

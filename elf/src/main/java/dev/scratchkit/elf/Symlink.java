@@ -9,6 +9,13 @@ import java.util.Objects;
  * @param target the link text exactly as stored, e.g. {@code usr/lib64}
  */
 public record Symlink(String pathInImage, String target) {
+  /**
+   * Checks that both parts are given.
+   *
+   * @param pathInImage the link's absolute path in the target filesystem
+   * @param target the link text exactly as stored
+   * @throws NullPointerException if a part is null
+   */
   public Symlink {
     Objects.requireNonNull(pathInImage, "pathInImage");
     Objects.requireNonNull(target, "target");
