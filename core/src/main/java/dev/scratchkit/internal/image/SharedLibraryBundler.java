@@ -85,10 +85,12 @@ final class SharedLibraryBundler {
       for (ResolvedLibrary library : closure.libraries()) {
         // Found through the host's ld.so.cache or ld.so.conf: the image has neither, so its loader
         // needs the directory spelled out.
-        String dir = ImagePath.of(library.pathInImage()).parent().orElseThrow().toString();
-        if ((library.foundVia() == SearchSource.LD_SO_CACHE || library.foundVia() == SearchSource.LD_SO_CONF)
-            && !DEFAULT_DIRECTORY.matcher(dir).matches()) {
-          libraryPath.add(dir);
+        if (library.foundVia() == SearchSource.LD_SO_CACHE || library.foundVia() == SearchSource.LD_SO_CONF) {
+          String path = library.pathInImage();
+          String dir = path.substring(0, Math.max(1, path.lastIndexOf('/')));
+          if (!DEFAULT_DIRECTORY.matcher(dir).matches()) {
+            libraryPath.add(dir);
+          }
         }
       }
       for (ImageEntry needed : closure.files()) {
