@@ -133,6 +133,10 @@ class ExamplesTest {
       throw new AssertionError("target/classpath.txt is missing; run mvn package in examples first", e);
     }
     List<String> command = new ArrayList<>(List.of(jshell.toString(), "--class-path", classPath));
+    String cache = System.getProperty("scratchkit.cache.dir");
+    if (cache != null) {
+      command.add("-R-Dscratchkit.cache.dir=" + cache); // the test's cache, not the user's
+    }
     command.addAll(List.of(options));
     command.add(EXAMPLES.resolve("jshell").resolve(script).toString());
     Tools.Result result = Tools.run(Duration.ofMinutes(3), EXAMPLES, null, command);
