@@ -43,7 +43,7 @@ public final class QuickStart {
     WriteResult result = image.writeTo(OciLayout.at(layout).tag("latest"), new ProgressListener() {
       @Override
       public void layerFinished(int index, LayerDescriptor layer) {
-        System.out.printf(Locale.ROOT, "  layer %d  %-32s %10s  %s%n", index,
+        System.out.printf(Locale.ROOT, "  layer %d  %-60s %10s  %s%n", index + 1,
             image.layers().get(index).createdBy(), size(layer.size()), layer.digest());
       }
     });
