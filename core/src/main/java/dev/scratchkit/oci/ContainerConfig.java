@@ -27,7 +27,22 @@ public record ContainerConfig(String user, List<String> env, List<String> entryp
   private static final ContainerConfig EMPTY =
       new ContainerConfig(null, List.of(), List.of(), List.of(), null, List.of(), Map.of(), null);
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies: the lists become unmodifiable copies, the labels a copy sorted by key.
+   *
+   * @param user {@code User}, e.g. {@code 65532:65532}, or {@code null}
+   * @param env {@code Env}, each {@code NAME=value} with a non-empty name
+   * @param entrypoint {@code Entrypoint}, exec form
+   * @param cmd {@code Cmd}, exec form (arguments to the entrypoint)
+   * @param workingDir {@code WorkingDir}, absolute, or {@code null}
+   * @param exposedPorts {@code ExposedPorts}, each a port up to 65535 with an optional
+   *     {@code /tcp}, {@code /udp} or {@code /sctp}, e.g. {@code 8080/tcp}
+   * @param labels {@code Labels}, non-empty keys and non-null values
+   * @param stopSignal {@code StopSignal}, e.g. {@code SIGTERM}, or {@code null}
+   * @throws OciException naming the value, if an environment entry is not {@code NAME=value},
+   *     a port is not as above, a label key is empty or the working directory is relative
+   * @throws NullPointerException if a list, the labels or a label value is {@code null}
+   */
   public ContainerConfig {
     env = List.copyOf(env);
     entrypoint = List.copyOf(entrypoint);
@@ -56,7 +71,7 @@ public record ContainerConfig(String user, List<String> env, List<String> entryp
     }
   }
 
-  /** A config without anything set. */
+  /** {@return a config without anything set: empty lists and maps, {@code null} strings} */
   public static ContainerConfig empty() {
     return EMPTY;
   }

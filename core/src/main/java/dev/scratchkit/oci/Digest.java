@@ -16,6 +16,7 @@ public record Digest(String value) {
   /**
    * Validates the digest.
    *
+   * @param value the digest, e.g. {@code sha256:e3b0c442...}
    * @throws OciException if it is not {@code sha256:} followed by 64 lower-case hex digits
    */
   public Digest {
@@ -48,12 +49,12 @@ public record Digest(String value) {
     return new Digest("sha256:" + HexFormat.of().formatHex(sha256));
   }
 
-  /** {@code sha256}. */
+  /** {@return the algorithm, always {@code sha256}} */
   public String algorithm() {
     return "sha256";
   }
 
-  /** The 64 hex digits, the blob's file name in a layout. */
+  /** {@return the 64 hex digits, the blob's file name under {@code blobs/sha256/} in a layout} */
   public String hex() {
     return value.substring(7);
   }

@@ -82,12 +82,12 @@ public final class DockerArchive implements ImageTarget {
     return new DockerArchive(file, tags, compression, Objects.requireNonNull(cache, "cache"));
   }
 
-  /** The archive file (absolute). */
+  /** {@return the archive file, absolute and normalised} */
   public Path file() {
     return file;
   }
 
-  /** The repository tags. */
+  /** {@return the repository tags ({@code RepoTags}), empty until {@link #tag(String...)} is called} */
   public List<String> tags() {
     return tags;
   }

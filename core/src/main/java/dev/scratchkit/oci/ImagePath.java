@@ -22,6 +22,8 @@ public record ImagePath(String path) implements Comparable<ImagePath> {
   /**
    * Validates the path.
    *
+   * @param path the path, starting with {@code /}, without {@code .}, {@code ..}, empty segments
+   *     or a trailing slash (except the root {@code /} itself)
    * @throws OciException if the path is relative, contains {@code .}, {@code ..}, an empty
    *     segment or a NUL character
    */
@@ -113,22 +115,31 @@ public record ImagePath(String path) implements Comparable<ImagePath> {
     return of(isRoot() ? "/" + relative : path + "/" + relative);
   }
 
-  /** True for {@code /}. */
+  /** {@return whether this is the root directory {@code /}} */
   public boolean isRoot() {
     return path.equals("/");
   }
 
-  /** The last segment ({@code passwd} for {@code /etc/passwd}); empty for the root. */
+  /** {@return the last segment ({@code passwd} for {@code /etc/passwd}); empty for the root} */
   public String fileName() {
     return path.substring(path.lastIndexOf('/') + 1);
   }
 
-  /** The name inside a tar archive: the path without its leading slash ({@code etc/passwd}). */
+  /**
+   * {@return the name inside a tar archive: the path without its leading slash
+   * ({@code etc/passwd}); empty for the root}
+   */
   public String tarName() {
     return path.substring(1);
   }
 
-  /** True when this path is {@code other} or lies below it. */
+  /**
+   * Whether this path is {@code other} or lies below it, segment by segment ({@code /etcetera}
+   * does not start with {@code /etc}).
+   *
+   * @param other the possible ancestor
+   * @return true when this path equals {@code other} or is inside it; always true when {@code other} is the root
+   */
   public boolean startsWith(ImagePath other) {
     return other.isRoot() || path.equals(other.path) || path.startsWith(other.path + "/");
   }

@@ -25,7 +25,20 @@ import java.util.TreeMap;
 public record ImageSpec(Platform platform, Instant created, ContainerConfig config, List<LayerSpec> layers,
     Map<String, String> annotations, String author) {
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies: the layers become an unmodifiable copy, the annotations a copy sorted
+   * by key.
+   *
+   * @param platform the OCI platform, e.g. {@code linux/amd64}
+   * @param created the creation time, from 1970-01-01T00:00:00Z to the end of year 9999
+   * @param config how the container starts
+   * @param layers the layers, least often changed first
+   * @param annotations manifest annotations such as {@code org.opencontainers.image.created}
+   * @param author the config's {@code author}, or {@code null}
+   * @throws OciException if the creation time is before 1970 or after year 9999
+   * @throws NullPointerException if the platform, time, config, layers or annotations are
+   *     {@code null}
+   */
   public ImageSpec {
     Objects.requireNonNull(platform, "platform");
     Objects.requireNonNull(created, "created");

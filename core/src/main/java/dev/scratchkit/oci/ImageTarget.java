@@ -42,6 +42,6 @@ public interface ImageTarget {
    */
   WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener);
 
-  /** A description for messages and logs, e.g. {@code oci-layout /tmp/img:latest}. */
+  /** {@return a description for messages and logs, e.g. {@code oci-layout /tmp/img:latest}} */
   String description();
 }

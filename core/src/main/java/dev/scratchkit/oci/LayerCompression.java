@@ -29,8 +29,11 @@ public record LayerCompression(Algorithm algorithm, int level) {
   }
 
   /**
-   * Validates the level for the algorithm.
+   * Validates the level for the algorithm. It does not check that zstd can be used here; the
+   * factory methods {@link #zstd()} and {@link #zstd(int)} do.
    *
+   * @param algorithm gzip or zstd
+   * @param level gzip 1 to 9; zstd 1 to 19
    * @throws OciException when the level is out of the algorithm's range
    */
   public LayerCompression {

@@ -14,7 +14,17 @@ import java.util.Objects;
  */
 public record LayerDescriptor(Digest digest, Digest diffId, long size, long uncompressedSize, String mediaType) {
 
-  /** Validates. */
+  /**
+   * Validates.
+   *
+   * @param digest the blob digest (of the compressed bytes)
+   * @param diffId the digest of the uncompressed tar
+   * @param size the blob size in bytes, not negative
+   * @param uncompressedSize the tar size in bytes, not negative
+   * @param mediaType the blob's media type
+   * @throws NullPointerException if a digest or the media type is {@code null}
+   * @throws IllegalArgumentException if a size is negative
+   */
   public LayerDescriptor {
     Objects.requireNonNull(digest, "digest");
     Objects.requireNonNull(diffId, "diffId");

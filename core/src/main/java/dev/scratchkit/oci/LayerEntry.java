@@ -156,47 +156,50 @@ public final class LayerEntry {
     return new LayerEntry(path, type, mode, uid, gid, source, bytes, link);
   }
 
-  /** Where the entry goes in the image. */
+  /** {@return where the entry goes in the image} */
   public ImagePath path() {
     return path;
   }
 
-  /** The kind of entry. */
+  /** {@return the kind of entry} */
   public Type type() {
     return type;
   }
 
-  /** Permission bits, e.g. {@code 0755}; {@code 0777} for symlinks, 0 for hard links. */
+  /**
+   * {@return the permission bits, e.g. {@code 0755}; {@code 0777} for a symlink unless set with
+   * {@link #withMode(int)}; 0 for a hard link unless set, and unused: its tar entry takes the target's}
+   */
   public int mode() {
     return mode;
   }
 
-  /** Numeric user id of the owner. */
+  /** {@return the numeric user id of the owner, 0 unless set with {@link #withOwner(long, long)}} */
   public long uid() {
     return uid;
   }
 
-  /** Numeric group id of the owner. */
+  /** {@return the numeric group id of the owner, 0 unless set with {@link #withOwner(long, long)}} */
   public long gid() {
     return gid;
   }
 
-  /** The host file a {@link Type#FILE} entry is copied from, as an absolute path. */
+  /** {@return the host file a {@link Type#FILE} entry is copied from, absolute; empty for other entries} */
   public Optional<Path> source() {
     return Optional.ofNullable(source);
   }
 
-  /** The content of a {@link Type#FILE} entry given as bytes (a copy). */
+  /** {@return a copy of the content of a {@link Type#FILE} entry given as bytes; empty for other entries} */
   public Optional<byte[]> content() {
     return Optional.ofNullable(bytes).map(byte[]::clone);
   }
 
-  /** The symlink text, or the hard link's target path (absolute). */
+  /** {@return the symlink text, or the hard link's target path (absolute); empty for other entries} */
   public Optional<String> link() {
     return Optional.ofNullable(link);
   }
 
-  /** Size in bytes of a {@link Type#FILE} entry given as bytes; -1 for other entries. */
+  /** {@return the size in bytes of a {@link Type#FILE} entry given as bytes; -1 for other entries} */
   public long contentSize() {
     return bytes == null ? -1 : bytes.length;
   }

@@ -19,7 +19,15 @@ import java.util.TreeMap;
  */
 public record LayerSpec(List<LayerEntry> entries, String createdBy) {
 
-  /** Normalises and validates the entries. */
+  /**
+   * Normalises and validates the entries as described for the record.
+   *
+   * @param entries the entries, in any order
+   * @param createdBy the history comment
+   * @throws OciException naming the path, for the same path twice with different content, an
+   *     entry inside a path that is not a directory, or a hard link whose target is not a
+   *     regular file of this layer
+   */
   public LayerSpec {
     Objects.requireNonNull(entries, "entries");
     Objects.requireNonNull(createdBy, "createdBy");

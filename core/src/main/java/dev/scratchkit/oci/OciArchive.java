@@ -100,12 +100,12 @@ public final class OciArchive implements ImageTarget {
     return new OciArchive(file, tags, compression, Objects.requireNonNull(cache, "cache"));
   }
 
-  /** The archive file (absolute). */
+  /** {@return the archive file, absolute and normalised} */
   public Path file() {
     return file;
   }
 
-  /** The tags the image gets. */
+  /** {@return the tags the image gets in the archive's index, {@code latest} unless set} */
   public List<String> tags() {
     return tags;
   }

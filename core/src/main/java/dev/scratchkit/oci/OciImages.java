@@ -61,7 +61,20 @@ public final class OciImages {
    */
   public record Image(String tag, Digest manifestDigest, String manifestJson, Digest configDigest, String configJson,
       Platform platform, Instant created, ContainerConfig config, List<Layer> layers) {
-    /** Copies the list. */
+    /**
+     * Copies the list of layers.
+     *
+     * @param tag the tag; empty string when untagged
+     * @param manifestDigest the manifest's digest
+     * @param manifestJson the manifest as stored, or {@code null} for a docker-archive
+     * @param configDigest the config's digest
+     * @param configJson the config as stored
+     * @param platform the config's os/architecture/variant
+     * @param created the config's {@code created}, or {@code null}
+     * @param config the config's runtime part
+     * @param layers the layers in order
+     * @throws NullPointerException if the layers are {@code null}
+     */
     public Image {
       layers = List.copyOf(layers);
     }
@@ -164,22 +177,22 @@ public final class OciImages {
     }
   }
 
-  /** What was read: a layout directory or an archive file (absolute). */
+  /** {@return what was read: a layout directory or an archive file, absolute and normalised} */
   public Path source() {
     return source;
   }
 
-  /** The kind of source. */
+  /** {@return the kind of source} */
   public Kind kind() {
     return kind;
   }
 
-  /** Every image, in index order (one per tag and platform). */
+  /** {@return every image, in index order (one per tag and platform)} */
   public List<Image> images() {
     return images;
   }
 
-  /** The tags, in index order, without duplicates. */
+  /** {@return the tags, in index order, without duplicates; untagged images add none} */
   public List<String> tags() {
     LinkedHashSet<String> tags = new LinkedHashSet<>();
     images.forEach(i -> {

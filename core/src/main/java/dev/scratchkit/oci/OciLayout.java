@@ -108,12 +108,12 @@ public final class OciLayout implements ImageTarget {
     return new OciLayout(directory, tags, compression, Objects.requireNonNull(cache, "cache"));
   }
 
-  /** The layout directory (absolute). */
+  /** {@return the layout directory, absolute and normalised} */
   public Path directory() {
     return directory;
   }
 
-  /** The tags the image gets. */
+  /** {@return the tags pointed at the image, {@code latest} unless set} */
   public List<String> tags() {
     return tags;
   }

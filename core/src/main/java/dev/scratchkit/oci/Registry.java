@@ -146,17 +146,20 @@ public final class Registry implements ImageTarget {
     return new Registry(reference, user, password, dockerConfig, trust, insecure, level);
   }
 
-  /** The registry host with its port, e.g. {@code 127.0.0.1:5000}. */
+  /**
+   * {@return the registry host, with the port when the reference gives one, e.g.
+   * {@code 127.0.0.1:5000}; {@code registry-1.docker.io} for Docker Hub}
+   */
   public String registry() {
     return reference.registry();
   }
 
-  /** The repository, e.g. {@code team/app}. */
+  /** {@return the repository, e.g. {@code team/app}} */
   public String repository() {
     return reference.repository();
   }
 
-  /** The tags the image gets, the reference's first. */
+  /** {@return the tags the image gets, the reference's first ({@code latest} if it has none)} */
   public List<String> tags() {
     return reference.tags();
   }

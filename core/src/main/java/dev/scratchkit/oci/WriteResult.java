@@ -19,7 +19,18 @@ import java.util.Optional;
 public record WriteResult(Digest digest, String mediaType, long size, String target, Digest configDigest,
     List<LayerDescriptor> layers, List<WriteResult> manifests) {
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies the lists.
+   *
+   * @param digest the manifest (or index) digest, the image's identity
+   * @param mediaType the manifest's (or index's) media type
+   * @param size the manifest's (or index's) size in bytes
+   * @param target where it was written, e.g. {@code oci-layout /tmp/img:latest}
+   * @param configDigest the config blob digest; {@code null} for an index
+   * @param layers the layers of the image in order (for an index: of every image in order)
+   * @param manifests for an index, the result of each image in it; empty otherwise
+   * @throws NullPointerException if the digest, media type, target or a list is {@code null}
+   */
   public WriteResult {
     Objects.requireNonNull(digest, "digest");
     Objects.requireNonNull(mediaType, "mediaType");
@@ -28,7 +39,7 @@ public record WriteResult(Digest digest, String mediaType, long size, String tar
     manifests = List.copyOf(manifests);
   }
 
-  /** The config blob digest; empty for an index. */
+  /** {@return the config blob digest, the same as {@link #configDigest()}; empty for an index} */
   public Optional<Digest> config() {
     return Optional.ofNullable(configDigest);
   }
