@@ -120,7 +120,11 @@ public final class OciImages {
    */
   public record Entry(String path, LayerEntry.Type type, int mode, long uid, long gid, long size, String link,
       Instant modified, String userName, String groupName) {
-    /** Like {@code tar tv}: {@code 0755 0:0 1234 /bin/app} or {@code ... /bin/sh -> busybox}. */
+    /**
+     * {@return a line in the manner of {@code tar tv}: type, mode, owner, size and path, e.g.
+     * {@code file 0755 0:0 1234 /bin/app}, {@code symlink 0777 0:0 0 /bin/sh -> busybox} or
+     * {@code hard_link 0755 0:0 0 /bin/echo link to /bin/busybox}}
+     */
     @Override
     public String toString() {
       return String.format("%s 0%o %d:%d %d %s%s", type.name().toLowerCase(java.util.Locale.ROOT), mode, uid, gid,
