@@ -42,17 +42,17 @@ public final class Registry implements ImageTarget {
   private final Path dockerConfig;
   private final CaBundle trust;
   private final boolean insecure;
-  private final int compressionLevel;
+  private final LayerCompression compression;
 
   private Registry(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, int compressionLevel) {
+      boolean insecure, LayerCompression compression) {
     this.reference = reference;
     this.user = user;
     this.password = password;
     this.dockerConfig = dockerConfig;
     this.trust = trust;
     this.insecure = insecure;
-    this.compressionLevel = compressionLevel;
+    this.compression = compression;
   }
 
   /**
@@ -65,7 +65,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if the reference is not valid or names a digest
    */
   public static Registry image(String reference) {
-    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, 6);
+    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerCompression.gzip());
   }
 
   /**
@@ -76,7 +76,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if none is given or one is not a valid tag
    */
   public Registry tag(String... tags) {
-    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, compressionLevel);
+    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, compression);
   }
 
   /**
@@ -90,7 +90,7 @@ public final class Registry implements ImageTarget {
   public Registry credentials(String user, char[] password) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(password, "password");
-    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, compressionLevel);
+    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, compression);
   }
 
   /**
@@ -102,7 +102,7 @@ public final class Registry implements ImageTarget {
    */
   public Registry dockerConfig(Path configJson) {
     Path p = Objects.requireNonNull(configJson, "configJson").toAbsolutePath().normalize();
-    return new Registry(reference, user, password, p, trust, insecure, compressionLevel);
+    return new Registry(reference, user, password, p, trust, insecure, compression);
   }
 
   /**
@@ -119,7 +119,7 @@ public final class Registry implements ImageTarget {
       throw new OciException("an empty CA bundle was given to trust() for registry " + reference
           + "; it would trust no registry, give the CA that signed the registry's certificate");
     }
-    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, compressionLevel);
+    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, compression);
   }
 
   /**
@@ -129,7 +129,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry insecure() {
-    return new Registry(reference, user, password, dockerConfig, trust, true, compressionLevel);
+    return new Registry(reference, user, password, dockerConfig, trust, true, compression);
   }
 
   /**
@@ -143,7 +143,20 @@ public final class Registry implements ImageTarget {
     if (level < 1 || level > 9) {
       throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
     }
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, level);
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, LayerCompression.gzip(level));
+  }
+
+  /**
+   * How layers are compressed: {@link LayerCompression#gzip()} (the default) or
+   * {@link LayerCompression#zstd()} (faster; every registry stores it, but not every client
+   * pulls it). Replaces {@link #compressionLevel(int)}.
+   *
+   * @param compression the algorithm and level
+   * @return a new target
+   */
+  public Registry compression(LayerCompression compression) {
+    LayerCompression.checkAvailable(Objects.requireNonNull(compression, "compression"));
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression);
   }
 
   /**
@@ -181,7 +194,7 @@ public final class Registry implements ImageTarget {
     Objects.requireNonNull(listener, "listener");
     RegistryPush.Settings settings = new RegistryPush.Settings(reference, user,
         password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
-        compressionLevel, description());
+        compression, description());
     return RegistryPush.push(settings, images, index, listener);
   }
 

@@ -88,11 +88,11 @@ public final class RegistryPush {
    * @param dockerConfig a Docker config file to read credentials from, or null for the default
    * @param trust the only CAs to trust, or null for the JVM default
    * @param insecure allow plain HTTP to a non-loopback registry
-   * @param compressionLevel gzip level
+   * @param compression how layers are compressed
    * @param where the target's description
    */
   public record Settings(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, int compressionLevel, String where) {
+      boolean insecure, dev.scratchkit.oci.LayerCompression compression, String where) {
 
     /** Never shows the password. */
     @Override
@@ -115,7 +115,7 @@ public final class RegistryPush {
     try {
       Path layout = staging.resolve("layout");
       ImageWriter.Written written = Layouts.write(layout, List.of("push"), images, index,
-          LayerCompression.gzip(settings.compressionLevel()), new StagingListener(listener), settings.where());
+          LayerCompression.of(settings.compression()), new StagingListener(listener), settings.where());
       new Session(settings, layout.resolve("blobs").resolve("sha256"), listener).push(written);
       LOG.info("pushed {} to {}", written.digest(), settings.where());
       listener.targetWritten(written.digest(), settings.where());

@@ -10,6 +10,7 @@ import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.ImageSpec;
 import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.LayerCompression;
 import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciLayout;
 import dev.scratchkit.oci.ProgressListener;
@@ -159,6 +160,21 @@ class RegistryPushTest {
       n++;
     }
     return n;
+  }
+
+  @Test
+  void zstdLayersArePushedAsTheLayoutHasThem() throws Exception {
+    ImageSpec image = busybox("echo", "zstd");
+    Path layout = tmp.resolve("layout-zstd");
+    WriteResult local = OciLayout.at(layout).compression(LayerCompression.zstd()).write(image);
+    try (LocalRegistry registry = LocalRegistry.start(tmp.resolve("registry-zstd"))) {
+      WriteResult pushed = Registry.image(registry.host() + "/zstd:1").compression(LayerCompression.zstd()).write(image);
+      assertThat(pushed.digest()).isEqualTo(local.digest());
+      String raw = Tools.run(Duration.ofMinutes(1), null, null, List.of(skopeo(), "inspect", "--raw",
+          "--tls-verify=false", "docker://" + registry.host() + "/zstd:1")).assertOk().stdout();
+      assertThat(raw.getBytes(StandardCharsets.UTF_8)).isEqualTo(blob(layout, local.digest()));
+      assertThat(raw).contains("application/vnd.oci.image.layer.v1.tar+zstd");
+    }
   }
 
   @Test
