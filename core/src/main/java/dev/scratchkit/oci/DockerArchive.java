@@ -65,9 +65,6 @@ public final class DockerArchive implements ImageTarget {
    * @return a new target
    */
   public DockerArchive compressionLevel(int level) {
-    if (level < 1 || level > 9) {
-      throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
-    }
     return new DockerArchive(file, tags, LayerCompression.gzip(level), cache);
   }
 

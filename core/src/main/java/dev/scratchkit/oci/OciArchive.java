@@ -61,9 +61,6 @@ public final class OciArchive implements ImageTarget {
    * @return a new target
    */
   public OciArchive compressionLevel(int level) {
-    if (level < 1 || level > 9) {
-      throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
-    }
     return new OciArchive(file, tags, LayerCompression.gzip(level), cache);
   }
 

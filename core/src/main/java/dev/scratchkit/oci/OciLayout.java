@@ -69,9 +69,6 @@ public final class OciLayout implements ImageTarget {
    * @return a new target
    */
   public OciLayout compressionLevel(int level) {
-    if (level < 1 || level > 9) {
-      throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
-    }
     return new OciLayout(directory, tags, LayerCompression.gzip(level), cache);
   }
 

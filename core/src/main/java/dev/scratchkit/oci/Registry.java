@@ -140,9 +140,6 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compressionLevel(int level) {
-    if (level < 1 || level > 9) {
-      throw new OciException("invalid gzip level " + level + " for " + description() + ": use 1 (fastest) to 9 (smallest)");
-    }
     return new Registry(reference, user, password, dockerConfig, trust, insecure, LayerCompression.gzip(level));
   }
 
