@@ -47,13 +47,13 @@ public record LibraryClosure(String executable, Optional<ResolvedLibrary> interp
 
   /**
    * {@return the real files on this machine of the interpreter (first, if present) and the
-   * libraries, in load order} Aliases add no files: they lead to files already listed.
+   * libraries, in load order, unmodifiable} Aliases add no files: they lead to files already listed.
    */
   public List<Path> hostFiles() {
     List<Path> out = new ArrayList<>();
     interpreter.ifPresent(i -> out.add(i.hostPath()));
     libraries.forEach(l -> out.add(l.hostPath()));
-    return out;
+    return List.copyOf(out);
   }
 
   /**
