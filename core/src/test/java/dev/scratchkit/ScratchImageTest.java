@@ -6,14 +6,20 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.elf.Platform;
+import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerSpec;
+import dev.scratchkit.oci.OciLayout;
+import dev.scratchkit.oci.WriteResult;
 import dev.scratchkit.testkit.Fixtures;
+import dev.scratchkit.testkit.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +59,23 @@ class ScratchImageTest {
     Map<String, LayerEntry> certs = entries(image.layers().get(1));
     assertThat(certs.get("/etc/ssl/certs/ca-certificates.crt").mode()).isEqualTo(0644);
     assertThat(entries(image.layers().get(2)).get("/app/hello").mode()).isEqualTo(0755);
+  }
+
+  @Test
+  void baseAndCaLayersAreTheSameBlobsInEveryImage() throws IOException {
+    Path other = Fixtures.gcc(work.resolve("c"), "other",
+        "#include <stdio.h>\nint main(void) { puts(\"other\"); return 0; }\n", "-static");
+    WriteResult first = ScratchImage.builder().entrypoint(staticHello).creationTime(Instant.parse("2024-01-01T00:00:00Z"))
+        .build().writeTo(OciLayout.at(work.resolve("shared-1")).cache(LayerCache.disabled()));
+    WriteResult second = ScratchImage.builder().entrypoint(other).creationTime(Instant.parse("2025-06-01T12:00:00Z"))
+        .build().writeTo(OciLayout.at(work.resolve("shared-2")).cache(LayerCache.disabled()));
+    assertThat(second.layers().subList(0, 2)).isEqualTo(first.layers().subList(0, 2));
+    assertThat(second.layers().get(2).digest()).isNotEqualTo(first.layers().get(2).digest());
+    // The app layer carries the creation time; scratchkit's own layers the fixed 1970 time.
+    String listing = tarListing(work.resolve("shared-2"), second.layers().get(2).digest());
+    assertThat(listing).contains("2025-06-01 12:00:00").doesNotContain("1970-01-01");
+    String base = tarListing(work.resolve("shared-2"), second.layers().get(0).digest());
+    assertThat(base).contains("1970-01-01 00:00:00").doesNotContain("2025");
   }
 
   @Test
@@ -189,6 +212,13 @@ class ScratchImageTest {
     Instant t = Instant.parse("2024-05-06T07:08:09.5Z");
     assertThat(ScratchImage.builder().entrypoint(staticHello).creationTime(t).build().created())
         .isEqualTo(Instant.parse("2024-05-06T07:08:09Z"));
+  }
+
+  /** GNU tar's listing of a layer blob, times in UTC. */
+  private static String tarListing(Path layout, Digest layer) {
+    return Tools.run(java.time.Duration.ofMinutes(1), null, Map.of("TZ", "UTC"), List.of(Tools.require("tar").toString(),
+        "--numeric-owner", "--full-time", "-tvzf", layout.resolve("blobs/sha256").resolve(layer.hex()).toString()))
+        .assertOk().stdout();
   }
 
   private static Map<String, LayerEntry> entries(LayerSpec layer) {

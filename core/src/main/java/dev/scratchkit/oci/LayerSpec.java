@@ -1,5 +1,7 @@
 package dev.scratchkit.oci;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -14,24 +16,70 @@ import java.util.TreeMap;
  * different content, an entry inside a path that is not a directory, and a hard link whose
  * target is not a regular file of this layer.
  *
+ * <p>Every entry's modification time is the image's creation time, unless the layer has a
+ * time of its own ({@link #withModified(Instant)}): a layer that does not depend on the app,
+ * such as scratchkit's base files or CA certificates, keeps a fixed time so that its digest is
+ * the same in every image and registries and caches share it.
+ *
  * @param entries the entries, normalised as described above
  * @param createdBy the history comment, e.g. {@code scratchkit: CA certificates (147)}
+ * @param modified the modification time of every entry (whole seconds), or {@code null} for
+ *     the image's creation time
  */
-public record LayerSpec(List<LayerEntry> entries, String createdBy) {
+public record LayerSpec(List<LayerEntry> entries, String createdBy, Instant modified) {
 
   /**
    * Normalises and validates the entries as described for the record.
    *
    * @param entries the entries, in any order
    * @param createdBy the history comment
+   * @param modified the entries' modification time, or {@code null} for the image's creation time
    * @throws OciException naming the path, for the same path twice with different content, an
    *     entry inside a path that is not a directory, or a hard link whose target is not a
-   *     regular file of this layer
+   *     regular file of this layer; or for a time before 1970
    */
   public LayerSpec {
     Objects.requireNonNull(entries, "entries");
     Objects.requireNonNull(createdBy, "createdBy");
     entries = normalise(entries);
+    if (modified != null) {
+      if (modified.isBefore(Instant.EPOCH)) {
+        throw new OciException("modification time " + modified + " of " + createdBy + " is before 1970-01-01,"
+            + " which tar cannot hold reproducibly; use 1970-01-01T00:00:00Z or later");
+      }
+      modified = modified.truncatedTo(ChronoUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A layer whose entries carry the image's creation time.
+   *
+   * @param entries the entries, in any order
+   * @param createdBy the history comment
+   * @throws OciException as the canonical constructor
+   */
+  public LayerSpec(List<LayerEntry> entries, String createdBy) {
+    this(entries, createdBy, null);
+  }
+
+  /**
+   * The same layer with a modification time of its own.
+   *
+   * @param time the entries' modification time, or {@code null} for the image's creation time
+   * @return a new layer
+   */
+  public LayerSpec withModified(Instant time) {
+    return new LayerSpec(entries, createdBy, time);
+  }
+
+  /**
+   * The time the entries carry in an image created at {@code created}.
+   *
+   * @param created the image's creation time
+   * @return {@link #modified()} if set, else {@code created}
+   */
+  public Instant modifiedIn(Instant created) {
+    return modified != null ? modified : created;
   }
 
   /**

@@ -50,6 +50,11 @@ public final class ImageAssembler {
   public static final String CA_BUNDLE_PATH = "/etc/ssl/certs/ca-certificates.crt";
   static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   static final String ZONEINFO_PATH = "/usr/share/zoneinfo";
+  /**
+   * The file time of the layers that do not depend on the app (base files, CA certificates, time
+   * zones, shared libraries): fixed, so the same JDK gives the same CA layer in every image.
+   */
+  static final Instant SHARED_LAYER_TIME = Instant.EPOCH;
 
   /** A file or directory the user added. */
   public record Source(Path source, String pathInImage, boolean directory) {}
@@ -141,18 +146,22 @@ public final class ImageAssembler {
 
     List<LayerSpec> layers = new ArrayList<>();
     try {
-      layers.add(new LayerSpec(baseEntries, "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)"));
+      // scratchkit's own layers carry a fixed time, so they are the same blobs in every image.
+      layers.add(new LayerSpec(baseEntries, "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)",
+          SHARED_LAYER_TIME));
       if (caEntry != null) {
-        layers.add(new LayerSpec(List.of(caEntry), "scratchkit: CA certificates (" + bundle.size() + ")"));
+        layers.add(new LayerSpec(List.of(caEntry), "scratchkit: CA certificates (" + bundle.size() + ")",
+            SHARED_LAYER_TIME));
       }
       if (request.timezoneData() != null) {
         List<LayerEntry> tz = new ArrayList<>();
         SourceCollector.forDataTree(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems).collect(tz);
-        layers.add(new LayerSpec(tz, "scratchkit: time zone data from " + request.timezoneData().toAbsolutePath()));
+        layers.add(new LayerSpec(tz, "scratchkit: time zone data from " + request.timezoneData().toAbsolutePath(),
+            SHARED_LAYER_TIME));
       }
       if (!libraryEntries.isEmpty()) {
         layers.add(new LayerSpec(libraryEntries, "scratchkit: shared libraries from "
-            + request.sysroot().toAbsolutePath()));
+            + request.sysroot().toAbsolutePath(), SHARED_LAYER_TIME));
       }
       if (!appEntries.isEmpty()) {
         layers.add(new LayerSpec(appEntries, "scratchkit: app"

@@ -94,7 +94,7 @@ public final class ImageWriter {
     for (int i = 0; i < image.layers().size(); i++) {
       LayerSpec layer = image.layers().get(i);
       listener.layerStarted(i, layer.entries().size());
-      LayerKey key = cache == null ? null : LayerKey.of(layer, image.created(), compression.cacheId());
+      LayerKey key = cache == null ? null : LayerKey.of(layer, layer.modifiedIn(image.created()), compression.cacheId());
       LayerDescriptor d = null;
       BlobStore.Stored stored = null;
       if (key != null) {
@@ -111,7 +111,7 @@ public final class ImageWriter {
       }
       boolean fromCache = stored != null;
       if (stored == null) {
-        stored = store.put(out -> LayerWriter.write(layer, image.created(), compression, out), null);
+        stored = store.put(out -> LayerWriter.write(layer, layer.modifiedIn(image.created()), compression, out), null);
         d = (LayerDescriptor) stored.value();
         if (!d.digest().equals(stored.digest()) || d.size() != stored.size()) {
           throw new IllegalStateException("layer digest mismatch: " + d + " vs " + stored.digest());
