@@ -112,6 +112,16 @@ class ScratchImageTest {
   }
 
   @Test
+  void binaryForAnotherOsIsRefused() {
+    Path freebsd = Fixtures.go(work, "hello-freebsd", Fixtures.GO_HELLO,
+        Map.of("CGO_ENABLED", "0", "GOOS", "freebsd", "GOARCH", "amd64"));
+    assertThatThrownBy(() -> ScratchImage.builder().entrypoint(freebsd).noCaCertificates().build())
+        .isInstanceOf(ScratchImageException.class)
+        .hasMessageContaining(freebsd + " is a Go program built for GOOS=freebsd")
+        .hasMessageContaining("Rebuild with GOOS=linux");
+  }
+
+  @Test
   void arm64BinaryGivesAnArm64Image() {
     Path arm = Fixtures.go(work, "hello-arm64", Fixtures.GO_HELLO, Map.of("CGO_ENABLED", "0", "GOARCH", "arm64"));
     assertThat(ScratchImage.builder().entrypoint(arm).build().platform()).isEqualTo(Platform.LINUX_ARM64);
