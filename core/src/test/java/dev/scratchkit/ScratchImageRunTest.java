@@ -153,6 +153,13 @@ class ScratchImageRunTest {
     Path program = Fixtures.gcc(work.resolve("greet"), "greeter",
         "void greet(void);\nint main(void) { greet(); return 0; }\n", lib.toString());
 
+    // This machine's root does not have the library: refused, naming it and where it was sought.
+    assertThatThrownBy(() -> ScratchImage.builder().entrypoint(program).noCaCertificates().bundleSharedLibraries()
+        .build())
+        .isInstanceOf(ScratchImageException.class)
+        .hasMessageContaining("/app/greeter needs libgreet.so.1, which is not in /")
+        .hasMessageContaining("bundleSharedLibraries(sysroot)");
+
     ScratchImage image = ScratchImage.builder().entrypoint(program).noCaCertificates()
         .bundleSharedLibraries(sysroot).build();
     assertThat(image.config().env()).contains("LD_LIBRARY_PATH=/usr/local/lib");
