@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.elf.Platform;
 import dev.scratchkit.oci.Digest;
-import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerSpec;
@@ -237,10 +236,5 @@ class ScratchImageTest {
       map.put(e.path().toString(), e);
     }
     return map;
-  }
-
-  @SuppressWarnings("unused")
-  private static ImagePath path(String p) {
-    return ImagePath.of(p);
   }
 }

@@ -91,12 +91,10 @@ public final class ImageAssembler {
     Instant created = creationTime();
     ImagePath entrypointPath = null;
     ImageElf entrypoint = inspectEntrypoint();
+    List<LayerEntry> appEntries = new ArrayList<>();
     if (entrypoint != null) {
       entrypointPath = entrypoint.inImage();
       elfFiles.add(entrypoint);
-    }
-    List<LayerEntry> appEntries = new ArrayList<>();
-    if (entrypoint != null) {
       appEntries.add(LayerEntry.file(entrypoint.inImage(), entrypoint.host(), 0755));
     }
     for (Source source : request.sources()) {
