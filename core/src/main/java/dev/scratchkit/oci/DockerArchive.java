@@ -102,7 +102,7 @@ public final class DockerArchive implements ImageTarget {
     ImageWriter.Written written = Archives.write(file, image.created(), "docker-archive", staging -> {
       BlobStore store = new BlobStore(staging.resolve("blobs").resolve("sha256"), staging.resolve(".tmp"), where);
       ImageWriter.Written w = new ImageWriter(store, dev.scratchkit.internal.oci.LayerCompression.of(compression), listener,
-          where, cacheOrDefault())
+          where, Targets.cacheOrDefault(cache))
           .writeImage(image);
       Map<String, Object> entry = Json.object();
       entry.put("Config", "blobs/sha256/" + w.config().hex());
@@ -114,9 +114,7 @@ public final class DockerArchive implements ImageTarget {
       dev.scratchkit.internal.oci.Layouts.deleteTree(staging.resolve(".tmp"));
       return w;
     });
-    LOG.info("wrote {} to {}", written.digest(), where);
-    listener.targetWritten(written.digest(), where);
-    return written.toResult(where);
+    return Targets.finished(written, listener, where, LOG);
   }
 
   /**
@@ -129,10 +127,6 @@ public final class DockerArchive implements ImageTarget {
     throw new OciException("cannot write a multi-platform image index to " + description()
         + ": the docker-archive format holds single-platform images only; write the index to an OciLayout or"
         + " OciArchive, or write one docker-archive per platform");
-  }
-
-  private LayerCache cacheOrDefault() {
-    return cache != null ? cache : LayerCache.defaults();
   }
 
   /** E.g. {@code docker-archive /tmp/img.tar:app:1}. */

@@ -114,10 +114,7 @@ public final class OciArchive implements ImageTarget {
 
   @Override
   public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
-    if (images.isEmpty()) {
-      throw new OciException("an image index needs at least one image; none was given for " + description());
-    }
-    return write(List.copyOf(images), true, listener);
+    return write(Targets.indexImages(images, description()), true, listener);
   }
 
   private WriteResult write(List<ImageSpec> images, boolean index, ProgressListener listener) {
@@ -127,18 +124,12 @@ public final class OciArchive implements ImageTarget {
     Instant mtime = images.stream().map(ImageSpec::created).max(Comparator.naturalOrder()).orElseThrow();
     ImageWriter.Written written = Archives.write(file, mtime, "OCI archive", staging -> {
       ImageWriter.Written w = Layouts.write(staging, tags, images, index,
-          dev.scratchkit.internal.oci.LayerCompression.of(compression), listener, where, cacheOrDefault());
+          dev.scratchkit.internal.oci.LayerCompression.of(compression), listener, where, Targets.cacheOrDefault(cache));
       // Only the layout's own files go into the archive, not its lock file.
       Layouts.deleteTree(staging.resolve(Layouts.LOCK_FILE));
       return w;
     });
-    LOG.info("wrote {} to {}", written.digest(), where);
-    listener.targetWritten(written.digest(), where);
-    return written.toResult(where);
-  }
-
-  private LayerCache cacheOrDefault() {
-    return cache != null ? cache : LayerCache.defaults();
+    return Targets.finished(written, listener, where, LOG);
   }
 
   /** E.g. {@code oci-archive /tmp/img.tar:latest}. */

@@ -122,24 +122,15 @@ public final class OciLayout implements ImageTarget {
 
   @Override
   public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
-    if (images.isEmpty()) {
-      throw new OciException("an image index needs at least one image; none was given for " + description());
-    }
-    return write(List.copyOf(images), true, listener);
+    return write(Targets.indexImages(images, description()), true, listener);
   }
 
   private WriteResult write(List<ImageSpec> images, boolean index, ProgressListener listener) {
     Objects.requireNonNull(listener, "listener");
     String where = description();
     ImageWriter.Written written = Layouts.write(directory, tags, images, index,
-        dev.scratchkit.internal.oci.LayerCompression.of(compression), listener, where, cacheOrDefault());
-    LOG.info("wrote {} to {}", written.digest(), where);
-    listener.targetWritten(written.digest(), where);
-    return written.toResult(where);
-  }
-
-  private LayerCache cacheOrDefault() {
-    return cache != null ? cache : LayerCache.defaults();
+        dev.scratchkit.internal.oci.LayerCompression.of(compression), listener, where, Targets.cacheOrDefault(cache));
+    return Targets.finished(written, listener, where, LOG);
   }
 
   /** E.g. {@code oci-layout /tmp/img:latest,1.0}. */

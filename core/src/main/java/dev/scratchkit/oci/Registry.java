@@ -181,10 +181,7 @@ public final class Registry implements ImageTarget {
 
   @Override
   public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
-    if (images.isEmpty()) {
-      throw new OciException("an image index needs at least one image; none was given for " + description());
-    }
-    return push(List.copyOf(images), true, listener);
+    return push(Targets.indexImages(images, description()), true, listener);
   }
 
   private WriteResult push(List<ImageSpec> images, boolean index, ProgressListener listener) {

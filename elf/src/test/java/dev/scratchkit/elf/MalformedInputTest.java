@@ -96,7 +96,7 @@ class MalformedInputTest {
       ByteSource source = ByteSource.of(input);
       long t0 = System.nanoTime();
       try {
-        exercise(ElfFile.read(NAME, source));
+        TestElf.callEveryAccessor(ElfFile.read(NAME, source));
         parsed++;
       } catch (ElfFormatException e) {
         rejected++;
@@ -128,38 +128,6 @@ class MalformedInputTest {
     assertThat(parsed + rejected).isGreaterThanOrEqualTo(100_000);
     assertThat(parsed).as("mutations that still read").isGreaterThan(1000);
     assertThat(rejected).as("mutations rejected").isGreaterThan(1000);
-  }
-
-  /** Calls every accessor, as a user in JShell would. */
-  private static void exercise(ElfFile elf) {
-    elf.path();
-    elf.elfClass();
-    elf.byteOrder();
-    elf.type();
-    elf.machine().toString();
-    elf.osAbi().toString();
-    elf.entry();
-    elf.flags();
-    elf.programHeaders().forEach(ProgramHeader::toString);
-    elf.sectionHeaders().forEach(SectionHeader::toString);
-    elf.interpreter();
-    elf.neededLibraries();
-    elf.soname();
-    elf.runPath();
-    elf.rpath();
-    elf.flags1();
-    elf.linkage();
-    elf.isSharedLibrary();
-    elf.isExecutable();
-    elf.platform().toString();
-    elf.goBuildInfo().ifPresent(g -> {
-      g.toString();
-      g.cgoEnabled();
-      g.goos();
-      g.goarch();
-    });
-    elf.runtimeNeeds().forEach(RuntimeNeed::toString);
-    elf.toString();
   }
 
   private static final long[] EDGY = {0, 1, 2, 0x7f, 0x80, 0xff, 0xffff, 0xfffe, 0x7fffffffL, 0x80000000L,

@@ -313,4 +313,36 @@ final class TestElf {
     word(b, 1);
     word(b, 0);
   }
+
+  /** Calls every accessor, as a user in JShell would. */
+  static void callEveryAccessor(ElfFile elf) {
+    elf.path();
+    elf.elfClass();
+    elf.byteOrder();
+    elf.type();
+    elf.machine().toString();
+    elf.osAbi().toString();
+    elf.entry();
+    elf.flags();
+    elf.programHeaders().forEach(ProgramHeader::toString);
+    elf.sectionHeaders().forEach(SectionHeader::toString);
+    elf.interpreter();
+    elf.neededLibraries();
+    elf.soname();
+    elf.runPath();
+    elf.rpath();
+    elf.flags1();
+    elf.linkage();
+    elf.isSharedLibrary();
+    elf.isExecutable();
+    elf.platform().toString();
+    elf.goBuildInfo().ifPresent(g -> {
+      g.toString();
+      g.cgoEnabled();
+      g.goos();
+      g.goarch();
+    });
+    elf.runtimeNeeds().forEach(RuntimeNeed::toString);
+    elf.toString();
+  }
 }

@@ -96,7 +96,7 @@ public final class Archives {
     List<String> names = paths.stream().map(p -> root.relativize(p).toString().replace('\\', '/')
         + (Files.isDirectory(p) ? "/" : "")).sorted((a, b) -> java.util.Arrays.compareUnsigned(
             a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8))).toList();
-    TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosingStream(out), StandardCharsets.UTF_8.name());
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosingOutputStream(out), StandardCharsets.UTF_8.name());
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     byte[] buffer = new byte[64 * 1024];
@@ -128,19 +128,4 @@ public final class Archives {
     tar.close();
   }
 
-  private static final class NonClosingStream extends java.io.FilterOutputStream {
-    NonClosingStream(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
-    }
-  }
 }

@@ -6,7 +6,6 @@ import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciException;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,7 +52,7 @@ public final class LayerWriter {
    */
   public static LayerDescriptor write(LayerSpec layer, Instant created, LayerCompression compression, OutputStream sink)
       throws IOException {
-    DigestingOutputStream blob = new DigestingOutputStream(new BufferedOutputStream(new NonClosing(sink), BUFFER));
+    DigestingOutputStream blob = new DigestingOutputStream(new BufferedOutputStream(new NonClosingOutputStream(sink), BUFFER));
     DigestingOutputStream tar;
     try (OutputStream compressed = compression.compress(blob)) {
       tar = new DigestingOutputStream(compressed);
@@ -175,20 +174,4 @@ public final class LayerWriter {
     return t;
   }
 
-  /** Keeps the compressor's close from closing the caller's sink. */
-  private static final class NonClosing extends FilterOutputStream {
-    NonClosing(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
-    }
-  }
 }
