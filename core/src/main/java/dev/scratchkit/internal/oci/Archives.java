@@ -5,13 +5,10 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
@@ -60,11 +57,11 @@ public final class Archives {
       staging = Files.createTempDirectory(parent, base);
       T value = stager.stage(staging);
       temp = BlobStore.tempName(parent, base);
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+      try (DurableFileOutput archive = DurableFileOutput.create(temp)) {
+        OutputStream out = new BufferedOutputStream(archive, 64 * 1024);
         tarTree(staging, out, mtime);
         out.flush();
-        channel.force(true);
+        archive.sync();
       }
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       BlobStore.syncDirectory(parent);

@@ -4,7 +4,6 @@ import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.OciException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -80,11 +79,11 @@ public final class BlobStore {
       Object value;
       Digest digest;
       long size;
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        DigestingOutputStream out = new DigestingOutputStream(Channels.newOutputStream(channel));
+      try (DurableFileOutput file = DurableFileOutput.create(temp)) {
+        DigestingOutputStream out = new DigestingOutputStream(file);
         value = content.writeTo(out);
         out.flush();
-        channel.force(true);
+        file.sync();
         digest = out.digest();
         size = out.count();
       }
@@ -135,11 +134,11 @@ public final class BlobStore {
       } catch (IOException | UnsupportedOperationException e) {
         // another file system: copy, and check the digest on the way
         try (java.io.InputStream in = Files.newInputStream(source);
-            FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          DigestingOutputStream out = new DigestingOutputStream(Channels.newOutputStream(channel));
+            DurableFileOutput file = DurableFileOutput.create(temp)) {
+          DigestingOutputStream out = new DigestingOutputStream(file);
           in.transferTo(out);
           out.flush();
-          channel.force(true);
+          file.sync();
           if (out.count() != size || !out.digest().equals(digest)) {
             return java.util.Optional.empty();
           }

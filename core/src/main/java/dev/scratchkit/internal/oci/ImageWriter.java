@@ -112,10 +112,8 @@ public final class ImageWriter {
       boolean fromCache = stored != null;
       if (stored == null) {
         stored = store.put(out -> LayerWriter.write(layer, layer.modifiedIn(image.created()), compression, out), null);
-        d = (LayerDescriptor) stored.value();
-        if (!d.digest().equals(stored.digest()) || d.size() != stored.size()) {
-          throw new IllegalStateException("layer digest mismatch: " + d + " vs " + stored.digest());
-        }
+        LayerWriter.Tar tar = (LayerWriter.Tar) stored.value();
+        d = new LayerDescriptor(stored.digest(), tar.diffId(), stored.size(), tar.size(), compression.mediaType());
         // Only when no source changed since the key was made does the blob belong to the key.
         if (key != null && key.sourcesUnchanged()) {
           cache.store(key, d, store.path(d.digest()));

@@ -1,7 +1,7 @@
 package dev.scratchkit.internal.oci;
 
+import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.ImagePath;
-import dev.scratchkit.oci.LayerDescriptor;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciException;
@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Streams a {@link LayerSpec} as a reproducible tar through the compression into a sink,
- * computing the diff ID (SHA-256 of the tar), the blob digest and the blob size in the same
- * pass. Holds one copy buffer, never the layer.
+ * computing the diff ID (SHA-256 of the tar) and the tar size in the same pass; the blob digest
+ * and size are the sink's business (the blob store hashes what it stores, once). Holds one copy
+ * buffer, never the layer.
  *
  * <p>Tar rules: entries in {@link LayerSpec} order (sorted by path, parents first; a hard
  * link is deferred until its target has been written), mtime = the creation time in whole
@@ -44,15 +45,23 @@ public final class LayerWriter {
   private LayerWriter() {}
 
   /**
-   * Writes the layer to {@code sink} (not closed).
+   * What a written layer's tar is: its diff ID and its length, before compression.
    *
-   * @return the blob digest and size, the diff ID and the tar size
+   * @param diffId the SHA-256 of the tar
+   * @param size the tar's length in bytes
+   */
+  public record Tar(Digest diffId, long size) {}
+
+  /**
+   * Writes the compressed layer to {@code sink} (not closed).
+   *
+   * @return the diff ID and size of the tar
    * @throws OciException when a source file is missing, unreadable or changes while copied
    * @throws IOException when the sink fails
    */
-  public static LayerDescriptor write(LayerSpec layer, Instant created, LayerCompression compression, OutputStream sink)
+  public static Tar write(LayerSpec layer, Instant created, LayerCompression compression, OutputStream sink)
       throws IOException {
-    DigestingOutputStream blob = new DigestingOutputStream(new BufferedOutputStream(new NonClosingOutputStream(sink), BUFFER));
+    OutputStream blob = new BufferedOutputStream(new NonClosingOutputStream(sink), BUFFER);
     DigestingOutputStream tar;
     try (OutputStream compressed = compression.compress(blob)) {
       tar = new DigestingOutputStream(compressed);
@@ -64,7 +73,7 @@ public final class LayerWriter {
       out.finish();
       out.flush();
     }
-    return new LayerDescriptor(blob.digest(), tar.digest(), blob.count(), tar.count(), compression.mediaType());
+    return new Tar(tar.digest(), tar.count());
   }
 
   /** The tar entries in writing order: sorted, with each hard link right after its target at the earliest. */
