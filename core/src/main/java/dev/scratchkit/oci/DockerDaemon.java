@@ -67,7 +67,19 @@ public final class DockerDaemon implements ImageTarget {
           + "; check java.io.tmpdir", e);
     }
     try {
-      WriteResult written = DockerArchive.at(archive).tag(tags.toArray(String[]::new)).write(image, ProgressListener.NONE);
+      // The archive's layer progress is this target's; its layers count as done once loaded.
+      ProgressListener archiving = new ProgressListener() {
+        @Override
+        public void layerStarted(int index, int entryCount) {
+          listener.layerStarted(index, entryCount);
+        }
+
+        @Override
+        public void layerProgress(int index, long contentBytesDone, long contentBytesTotal) {
+          listener.layerProgress(index, contentBytesDone, contentBytesTotal);
+        }
+      };
+      WriteResult written = DockerArchive.at(archive).tag(tags.toArray(String[]::new)).write(image, archiving);
       load(archive);
       WriteResult result = new WriteResult(written.digest(), written.mediaType(), written.size(), description(),
           written.configDigest(), written.layers(), written.manifests());

@@ -19,6 +19,19 @@ public interface ProgressListener {
   default void layerStarted(int index, int entryCount) {}
 
   /**
+   * Part of a layer's file content has gone into the layer: sent while a layer is compressed,
+   * about every hundredth of its content (at least 1 MiB apart) and once when all of it is in,
+   * so a 1 GiB layer sends about 100 events and a small one few or just the last. A layer taken
+   * from the layer cache sends none. Layers are compressed at disk or compressor speed, so this
+   * is the event to drive a progress bar with.
+   *
+   * @param index the layer's position
+   * @param contentBytesDone bytes of file content written so far
+   * @param contentBytesTotal bytes of file content the layer holds (tar headers not counted)
+   */
+  default void layerProgress(int index, long contentBytesDone, long contentBytesTotal) {}
+
+  /**
    * A layer was written.
    *
    * @param index the layer's position

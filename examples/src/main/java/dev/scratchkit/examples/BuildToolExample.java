@@ -60,6 +60,24 @@ public final class BuildToolExample {
     image.warnings().forEach(w -> console.println("[WARNING] " + w));
     WriteResult result = image.writeTo(OciLayout.at(settings.outputDirectory()).tag(settings.tag()),
         new ProgressListener() {
+          private int quartersShown;
+
+          @Override
+          public void layerStarted(int index, int entryCount) {
+            quartersShown = 0;
+          }
+
+          @Override
+          public void layerProgress(int index, long done, long total) {
+            // A console shows a line per quarter of a big layer; an IDE would move a progress bar.
+            int quarters = (int) (4 * done / total);
+            if (done < total && quarters > quartersShown) {
+              quartersShown = quarters;
+              console.println("[INFO] layer " + (index + 1) + "/" + image.layers().size() + ": " + 25 * quarters
+                  + "% of " + total / (1 << 20) + " MiB");
+            }
+          }
+
           @Override
           public void layerFinished(int index, LayerDescriptor layer) {
             console.println("[INFO] layer " + (index + 1) + "/" + image.layers().size() + " " + layer.digest()

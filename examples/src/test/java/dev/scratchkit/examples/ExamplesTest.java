@@ -3,6 +3,7 @@ package dev.scratchkit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scratchkit.oci.Digest;
+import dev.scratchkit.testkit.Fixtures;
 import dev.scratchkit.testkit.Runc;
 import dev.scratchkit.testkit.Tools;
 import java.io.ByteArrayOutputStream;
@@ -79,6 +80,28 @@ class ExamplesTest {
     String inspected = Tools.runOk(Tools.require("skopeo").toString(), "inspect", "--format", "{{.Digest}}",
         "oci:" + work.resolve("out") + ":v1").stdout().trim();
     assertThat(inspected).isEqualTo(digest.get().toString());
+  }
+
+  @Test
+  void buildToolExampleShowsTheProgressOfABigLayer() {
+    // A static program with 48 MiB of initialised data: the app layer takes a while to compress.
+    Path big = Fixtures.gcc(work, "big", """
+        char blob[48 << 20] = {1};
+        int main(int argc, char **argv) { return blob[argc + 1]; }
+        """, "-static");
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    Optional<Digest> digest = new BuildToolExample(new PrintStream(console, true, StandardCharsets.UTF_8))
+        .execute(new BuildToolExample.Settings(big, work.resolve("big-out"), "v1", false));
+    assertThat(digest).isPresent();
+    List<String> appLayer = console.toString(StandardCharsets.UTF_8).lines()
+        .filter(l -> l.startsWith("[INFO] layer 3/3")).toList();
+    long mib = big.toFile().length() >> 20;
+    assertThat(appLayer).hasSize(4);
+    assertThat(appLayer.subList(0, 3)).containsExactly(
+        "[INFO] layer 3/3: 25% of " + mib + " MiB",
+        "[INFO] layer 3/3: 50% of " + mib + " MiB",
+        "[INFO] layer 3/3: 75% of " + mib + " MiB");
+    assertThat(appLayer.get(3)).startsWith("[INFO] layer 3/3 sha256:");
   }
 
   @Test

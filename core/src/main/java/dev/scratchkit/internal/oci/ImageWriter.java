@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class ImageWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(ImageWriter.class);
+  private static final long PROGRESS_MIN_STEP = 1 << 20;
 
   /** A written manifest or index, with what a descriptor of it needs. */
   public record Written(Digest digest, String mediaType, long size, Platform platform, Digest config,
@@ -111,7 +113,9 @@ public final class ImageWriter {
       }
       boolean fromCache = stored != null;
       if (stored == null) {
-        stored = store.put(out -> LayerWriter.write(layer, layer.modifiedIn(image.created()), compression, out), null);
+        LongConsumer progress = throttledProgress(i, LayerWriter.contentSize(layer));
+        stored = store.put(out -> LayerWriter.write(layer, layer.modifiedIn(image.created()), compression, out, progress),
+            null);
         LayerWriter.Tar tar = (LayerWriter.Tar) stored.value();
         d = new LayerDescriptor(stored.digest(), tar.diffId(), stored.size(), tar.size(), compression.mediaType());
         // Only when no source changed since the key was made does the blob belong to the key.
@@ -138,6 +142,25 @@ public final class ImageWriter {
       listener.blobSkipped(m.digest(), where);
     }
     return new Written(m.digest(), MediaTypes.MANIFEST, m.size(), image.platform(), c.digest(), layers, List.of());
+  }
+
+  /**
+   * Passes a layer's content total on to the listener about every hundredth of the layer (at
+   * least 1 MiB apart, so small layers send few events) and once when all of it is in.
+   */
+  private LongConsumer throttledProgress(int index, long total) {
+    long step = Math.max(PROGRESS_MIN_STEP, total / 100);
+    return new LongConsumer() {
+      private long lastReported;
+
+      @Override
+      public void accept(long done) {
+        if (done - lastReported >= step || (done == total && lastReported != total)) {
+          lastReported = done;
+          listener.layerProgress(index, done, total);
+        }
+      }
+    };
   }
 
   /** Writes every image and an index over them. */

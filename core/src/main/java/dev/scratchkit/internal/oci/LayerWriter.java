@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -55,12 +56,13 @@ public final class LayerWriter {
   /**
    * Writes the compressed layer to {@code sink} (not closed).
    *
+   * @param contentDone told the running total of file content bytes written, after every chunk
    * @return the diff ID and size of the tar
    * @throws OciException when a source file is missing, unreadable or changes while copied
    * @throws IOException when the sink fails
    */
-  public static Tar write(LayerSpec layer, Instant created, LayerCompression compression, OutputStream sink)
-      throws IOException {
+  public static Tar write(LayerSpec layer, Instant created, LayerCompression compression, OutputStream sink,
+      LongConsumer contentDone) throws IOException {
     OutputStream blob = new BufferedOutputStream(new NonClosingOutputStream(sink), BUFFER);
     DigestingOutputStream tar;
     try (OutputStream compressed = compression.compress(blob)) {
@@ -69,11 +71,50 @@ public final class LayerWriter {
       out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       out.setAddPaxHeadersForNonAsciiNames(true);
-      writeEntries(out, layer, FileTime.from(created.getEpochSecond(), java.util.concurrent.TimeUnit.SECONDS));
+      writeEntries(out, layer, FileTime.from(created.getEpochSecond(), java.util.concurrent.TimeUnit.SECONDS),
+          new ContentCounter(contentDone));
       out.finish();
       out.flush();
     }
     return new Tar(tar.digest(), tar.count());
+  }
+
+  /**
+   * The bytes of file content a layer holds, for progress: source files as they are now (a
+   * missing one counts 0; writing the layer reports it) and in-memory contents.
+   */
+  public static long contentSize(LayerSpec layer) {
+    long total = 0;
+    for (LayerEntry e : layer.entries()) {
+      if (e.type() != LayerEntry.Type.FILE) {
+        continue;
+      }
+      if (e.content().isPresent()) {
+        total += e.content().get().length;
+      } else if (e.source().isPresent()) {
+        try {
+          total += Files.size(e.source().get());
+        } catch (IOException ex) {
+          // counted as empty; the write names the problem
+        }
+      }
+    }
+    return total;
+  }
+
+  /** The running total of content bytes written, passed on after every chunk. */
+  private static final class ContentCounter {
+    private final LongConsumer sink;
+    private long done;
+
+    ContentCounter(LongConsumer sink) {
+      this.sink = sink;
+    }
+
+    void add(long bytes) {
+      done += bytes;
+      sink.accept(done);
+    }
   }
 
   /** The tar entries in writing order: sorted, with each hard link right after its target at the earliest. */
@@ -96,7 +137,8 @@ public final class LayerWriter {
     return order;
   }
 
-  private static void writeEntries(TarArchiveOutputStream out, LayerSpec layer, FileTime mtime) throws IOException {
+  private static void writeEntries(TarArchiveOutputStream out, LayerSpec layer, FileTime mtime, ContentCounter counter)
+      throws IOException {
     Map<ImagePath, LayerEntry> byPath = new HashMap<>();
     layer.entries().forEach(e -> byPath.put(e.path(), e));
     byte[] buffer = new byte[BUFFER];
@@ -124,12 +166,13 @@ public final class LayerWriter {
         case FILE -> {
           TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_NORMAL, e, mtime);
           if (e.source().isPresent()) {
-            copyFile(out, t, e, e.source().get(), buffer);
+            copyFile(out, t, e, e.source().get(), buffer, counter);
           } else {
             byte[] content = e.content().orElseThrow();
             t.setSize(content.length);
             out.putArchiveEntry(t);
             out.write(content);
+            counter.add(content.length);
             out.closeArchiveEntry();
           }
         }
@@ -138,8 +181,8 @@ public final class LayerWriter {
     }
   }
 
-  private static void copyFile(TarArchiveOutputStream out, TarArchiveEntry t, LayerEntry e, Path source, byte[] buffer)
-      throws IOException {
+  private static void copyFile(TarArchiveOutputStream out, TarArchiveEntry t, LayerEntry e, Path source, byte[] buffer,
+      ContentCounter counter) throws IOException {
     SourceFiles.check(e.path(), source);
     try (InputStream in = Files.newInputStream(source)) {
       long size = Files.size(source);
@@ -152,6 +195,7 @@ public final class LayerWriter {
           throw changed(e, source, size, "shrank to " + (size - remaining) + " bytes");
         }
         out.write(buffer, 0, n);
+        counter.add(n);
         remaining -= n;
       }
       if (in.read() >= 0) {

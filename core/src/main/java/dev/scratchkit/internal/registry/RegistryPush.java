@@ -140,6 +140,11 @@ public final class RegistryPush {
     }
 
     @Override
+    public void layerProgress(int index, long contentBytesDone, long contentBytesTotal) {
+      target.layerProgress(index, contentBytesDone, contentBytesTotal);
+    }
+
+    @Override
     public void layerFinished(int index, LayerDescriptor layer) {
       target.layerFinished(index, layer);
     }
