@@ -1,5 +1,6 @@
 package dev.scratchkit.oci;
 
+import dev.scratchkit.internal.oci.StagingListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,25 +68,11 @@ public final class DockerDaemon implements ImageTarget {
           + "; check java.io.tmpdir", e);
     }
     try {
-      // The archive's layer progress is this target's; its layers count as done once loaded.
-      ProgressListener archiving = new ProgressListener() {
-        @Override
-        public void layerStarted(int index, int entryCount) {
-          listener.layerStarted(index, entryCount);
-        }
-
-        @Override
-        public void layerProgress(int index, long contentBytesDone, long contentBytesTotal) {
-          listener.layerProgress(index, contentBytesDone, contentBytesTotal);
-        }
-      };
-      WriteResult written = DockerArchive.at(archive).tag(tags.toArray(String[]::new)).write(image, archiving);
+      WriteResult written = DockerArchive.at(archive).tag(tags.toArray(String[]::new))
+          .write(image, new StagingListener(listener));
       load(archive);
       WriteResult result = new WriteResult(written.digest(), written.mediaType(), written.size(), description(),
           written.configDigest(), written.layers(), written.manifests());
-      for (int i = 0; i < written.layers().size(); i++) {
-        listener.layerFinished(i, written.layers().get(i));
-      }
       listener.targetWritten(result.digest(), description());
       LOG.info("{} loaded {} (config {})", description(), result.digest(), result.configDigest());
       return result;

@@ -23,6 +23,7 @@ import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.internal.oci.ImageWriter;
 import dev.scratchkit.internal.oci.LayerCompression;
 import dev.scratchkit.internal.oci.Layouts;
+import dev.scratchkit.internal.oci.StagingListener;
 import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.ImageSpec;
 import dev.scratchkit.oci.LayerDescriptor;
@@ -129,24 +130,6 @@ public final class RegistryPush {
       } catch (IOException e) {
         LOG.warn("cannot delete the staging directory {}: {}", staging, e.toString());
       }
-    }
-  }
-
-  /** Passes the layer events of the staging write on; its skips and completion are not the registry's. */
-  private record StagingListener(ProgressListener target) implements ProgressListener {
-    @Override
-    public void layerStarted(int index, int entryCount) {
-      target.layerStarted(index, entryCount);
-    }
-
-    @Override
-    public void layerProgress(int index, long contentBytesDone, long contentBytesTotal) {
-      target.layerProgress(index, contentBytesDone, contentBytesTotal);
-    }
-
-    @Override
-    public void layerFinished(int index, LayerDescriptor layer) {
-      target.layerFinished(index, layer);
     }
   }
 

@@ -13,6 +13,7 @@ import dev.scratchkit.oci.LayerCompression;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciLayout;
+import dev.scratchkit.oci.LayerDescriptor;
 import dev.scratchkit.oci.ProgressListener;
 import dev.scratchkit.oci.Registry;
 import dev.scratchkit.oci.RegistryException;
@@ -89,10 +90,22 @@ class RegistryPushTest {
     return Files.readAllBytes(layout.resolve("blobs/sha256").resolve(digest.hex()));
   }
 
-  /** Skipped events of one push. */
+  /** The events of one push. */
   private static final class Events implements ProgressListener {
     final List<Digest> skipped = new ArrayList<>();
     final List<Digest> written = new ArrayList<>();
+    final List<Integer> layersFinished = new ArrayList<>();
+    final List<long[]> progress = new ArrayList<>();
+
+    @Override
+    public void layerProgress(int index, long done, long total) {
+      progress.add(new long[] {index, done, total});
+    }
+
+    @Override
+    public void layerFinished(int index, LayerDescriptor layer) {
+      layersFinished.add(index);
+    }
 
     @Override
     public void blobSkipped(Digest digest, String where) {
@@ -102,6 +115,23 @@ class RegistryPushTest {
     @Override
     public void targetWritten(Digest digest, String where) {
       written.add(digest);
+    }
+  }
+
+  @Test
+  void aPushReportsTheLayersItCompressesAndThenTheTarget() throws Exception {
+    // A creation time of its own, so that no layer cache holds the app layer and it is compressed.
+    ImageSpec base = busybox("true");
+    ImageSpec image = ImageSpec.of(base.platform(), Instant.now(), base.config(), base.layers());
+    long busyboxSize = Files.size(Tools.require("busybox"));
+    try (LocalRegistry registry = LocalRegistry.start(tmp.resolve("registry"))) {
+      Events events = new Events();
+      WriteResult pushed = Registry.image(registry.host() + "/progress:1").write(image, events);
+      assertThat(events.layersFinished).containsExactly(0, 1);
+      List<long[]> app = events.progress.stream().filter(p -> p[0] == 1).toList();
+      assertThat(app).isNotEmpty().allSatisfy(p -> assertThat(p[2]).isEqualTo(busyboxSize));
+      assertThat(app.get(app.size() - 1)[1]).isEqualTo(busyboxSize);
+      assertThat(events.written).containsExactly(pushed.digest());
     }
   }
 
