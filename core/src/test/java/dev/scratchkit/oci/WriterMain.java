@@ -8,7 +8,8 @@ import java.util.Random;
 
 /**
  * A writer process for the crash and concurrency tests: writes images of pseudo-random
- * content (4 MiB, incompressible, so each write takes a while) to {@code LAYOUT:TAG}.
+ * content (4 MiB, incompressible, so each write takes a while) to {@code LAYOUT:TAG}, without
+ * the layer cache.
  *
  * <p>Usage: {@code WriterMain LAYOUT TAG SEED COUNT}; prints each manifest digest.
  */
@@ -30,7 +31,10 @@ public final class WriterMain {
     long seed = Long.parseLong(args[2]);
     int count = Integer.parseInt(args[3]);
     for (int i = 0; i < count; i++) {
-      System.out.println(OciLayout.at(layout).tag(args[1]).write(image(seed + i)).digest());
+      // No layer cache: every write must do the full work (a cache hit links a blob in a few
+      // ms, and the crash test's kills would then rarely land in a write), and a child JVM
+      // must not fill the user's cache.
+      System.out.println(OciLayout.at(layout).tag(args[1]).cache(LayerCache.disabled()).write(image(seed + i)).digest());
       System.out.flush();
     }
   }
