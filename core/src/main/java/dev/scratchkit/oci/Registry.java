@@ -43,9 +43,11 @@ public final class Registry implements ImageTarget {
   private final CaBundle trust;
   private final boolean insecure;
   private final LayerCompression compression;
+  /** Null for {@link LayerCache#defaults()}, resolved when pushing. */
+  private final LayerCache cache;
 
   private Registry(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, LayerCompression compression) {
+      boolean insecure, LayerCompression compression, LayerCache cache) {
     this.reference = reference;
     this.user = user;
     this.password = password;
@@ -53,6 +55,7 @@ public final class Registry implements ImageTarget {
     this.trust = trust;
     this.insecure = insecure;
     this.compression = compression;
+    this.cache = cache;
   }
 
   /**
@@ -65,7 +68,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if the reference is not valid or names a digest
    */
   public static Registry image(String reference) {
-    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerCompression.gzip());
+    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerCompression.gzip(), null);
   }
 
   /**
@@ -76,7 +79,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if none is given or one is not a valid tag
    */
   public Registry tag(String... tags) {
-    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, compression);
+    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, compression, cache);
   }
 
   /**
@@ -90,7 +93,7 @@ public final class Registry implements ImageTarget {
   public Registry credentials(String user, char[] password) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(password, "password");
-    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, compression);
+    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, compression, cache);
   }
 
   /**
@@ -102,7 +105,7 @@ public final class Registry implements ImageTarget {
    */
   public Registry dockerConfig(Path configJson) {
     Path p = Objects.requireNonNull(configJson, "configJson").toAbsolutePath().normalize();
-    return new Registry(reference, user, password, p, trust, insecure, compression);
+    return new Registry(reference, user, password, p, trust, insecure, compression, cache);
   }
 
   /**
@@ -119,7 +122,7 @@ public final class Registry implements ImageTarget {
       throw new OciException("an empty CA bundle was given to trust() for registry " + reference
           + "; it would trust no registry, give the CA that signed the registry's certificate");
     }
-    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, compression);
+    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, compression, cache);
   }
 
   /**
@@ -129,7 +132,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry insecure() {
-    return new Registry(reference, user, password, dockerConfig, trust, true, compression);
+    return new Registry(reference, user, password, dockerConfig, trust, true, compression, cache);
   }
 
   /**
@@ -140,7 +143,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compressionLevel(int level) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, LayerCompression.gzip(level));
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, LayerCompression.gzip(level), cache);
   }
 
   /**
@@ -153,7 +156,20 @@ public final class Registry implements ImageTarget {
    */
   public Registry compression(LayerCompression compression) {
     LayerCompression.checkAvailable(Objects.requireNonNull(compression, "compression"));
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression);
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression, cache);
+  }
+
+  /**
+   * Where compressed layers are reused from and kept while the image is staged for the push;
+   * {@link LayerCache#defaults()} unless set (resolved when pushing), {@link LayerCache#disabled()}
+   * to compress every layer anew.
+   *
+   * @param cache the layer cache
+   * @return a new target
+   */
+  public Registry cache(LayerCache cache) {
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression,
+        Objects.requireNonNull(cache, "cache"));
   }
 
   /**
@@ -188,7 +204,7 @@ public final class Registry implements ImageTarget {
     Objects.requireNonNull(listener, "listener");
     RegistryPush.Settings settings = new RegistryPush.Settings(reference, user,
         password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
-        compression, description());
+        compression, Targets.cacheOrDefault(cache), description());
     return RegistryPush.push(settings, images, index, listener);
   }
 

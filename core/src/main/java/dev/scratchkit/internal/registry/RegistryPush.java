@@ -26,6 +26,7 @@ import dev.scratchkit.internal.oci.Layouts;
 import dev.scratchkit.internal.oci.StagingListener;
 import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerDescriptor;
 import dev.scratchkit.oci.ProgressListener;
 import dev.scratchkit.oci.RegistryException;
@@ -90,10 +91,11 @@ public final class RegistryPush {
    * @param trust the only CAs to trust, or null for the JVM default
    * @param insecure allow plain HTTP to a non-loopback registry
    * @param compression how layers are compressed
+   * @param cache the layer cache of the staging write
    * @param where the target's description
    */
   public record Settings(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, dev.scratchkit.oci.LayerCompression compression, String where) {
+      boolean insecure, dev.scratchkit.oci.LayerCompression compression, LayerCache cache, String where) {
 
     /** Never shows the password. */
     @Override
@@ -116,7 +118,8 @@ public final class RegistryPush {
     try {
       Path layout = staging.resolve("layout");
       ImageWriter.Written written = Layouts.write(layout, List.of("push"), images, index,
-          LayerCompression.of(settings.compression()), new StagingListener(listener), settings.where());
+          LayerCompression.of(settings.compression()), new StagingListener(listener), settings.where(),
+          settings.cache());
       new Session(settings, layout.resolve("blobs").resolve("sha256"), listener).push(written);
       LOG.info("pushed {} to {}", written.digest(), settings.where());
       listener.targetWritten(written.digest(), settings.where());

@@ -13,6 +13,7 @@ import dev.scratchkit.oci.LayerCompression;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciLayout;
+import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerDescriptor;
 import dev.scratchkit.oci.ProgressListener;
 import dev.scratchkit.oci.Registry;
@@ -41,6 +42,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,19 +121,31 @@ class RegistryPushTest {
   }
 
   @Test
-  void aPushReportsTheLayersItCompressesAndThenTheTarget() throws Exception {
-    // A creation time of its own, so that no layer cache holds the app layer and it is compressed.
-    ImageSpec base = busybox("true");
-    ImageSpec image = ImageSpec.of(base.platform(), Instant.now(), base.config(), base.layers());
+  void aPushReportsTheLayersItCompressesAndKeepsThemInItsCache() throws Exception {
+    ImageSpec image = busybox("true");
     long busyboxSize = Files.size(Tools.require("busybox"));
+    Path cacheDir = tmp.resolve("push-cache");
     try (LocalRegistry registry = LocalRegistry.start(tmp.resolve("registry"))) {
       Events events = new Events();
-      WriteResult pushed = Registry.image(registry.host() + "/progress:1").write(image, events);
+      // A cache of its own: empty, so the push compresses both layers and reports their progress.
+      WriteResult pushed = Registry.image(registry.host() + "/progress:1").cache(LayerCache.at(cacheDir))
+          .write(image, events);
       assertThat(events.layersFinished).containsExactly(0, 1);
       List<long[]> app = events.progress.stream().filter(p -> p[0] == 1).toList();
       assertThat(app).isNotEmpty().allSatisfy(p -> assertThat(p[2]).isEqualTo(busyboxSize));
       assertThat(app.get(app.size() - 1)[1]).isEqualTo(busyboxSize);
       assertThat(events.written).containsExactly(pushed.digest());
+      try (Stream<Path> entries = Files.list(cacheDir.resolve("layers-v1"))) {
+        assertThat(entries.filter(p -> p.toString().endsWith(".rec")).count()).isEqualTo(2);
+      }
+
+      // The same push again takes both layers from that cache: no progress, same digest.
+      Events again = new Events();
+      WriteResult second = Registry.image(registry.host() + "/progress:1").cache(LayerCache.at(cacheDir))
+          .write(image, again);
+      assertThat(second.digest()).isEqualTo(pushed.digest());
+      assertThat(again.progress).isEmpty();
+      assertThat(again.layersFinished).containsExactly(0, 1);
     }
   }
 
