@@ -27,14 +27,12 @@ public final class DockerArchive implements ImageTarget {
 
   private final Path file;
   private final List<String> tags;
-  private final LayerCompression compression;
-  private final LayerCache cache;
+  private final LayerSettings layers;
 
-  private DockerArchive(Path file, List<String> tags, LayerCompression compression, LayerCache cache) {
+  private DockerArchive(Path file, List<String> tags, LayerSettings layers) {
     this.file = file;
     this.tags = tags;
-    this.compression = compression;
-    this.cache = cache;
+    this.layers = layers;
   }
 
   /**
@@ -44,7 +42,8 @@ public final class DockerArchive implements ImageTarget {
    * @return the target
    */
   public static DockerArchive at(Path file) {
-    return new DockerArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of(), LayerCompression.gzip(), null);
+    return new DockerArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of(),
+        LayerSettings.DEFAULT);
   }
 
   /**
@@ -55,7 +54,7 @@ public final class DockerArchive implements ImageTarget {
    * @throws OciException if none is given or one is not {@code repo:tag}
    */
   public DockerArchive tag(String... tags) {
-    return new DockerArchive(file, Tags.repoTags(tags, "docker-archive " + file), compression, cache);
+    return new DockerArchive(file, Tags.repoTags(tags, "docker-archive " + file), layers);
   }
 
   /**
@@ -65,7 +64,7 @@ public final class DockerArchive implements ImageTarget {
    * @return a new target
    */
   public DockerArchive compressionLevel(int level) {
-    return new DockerArchive(file, tags, LayerCompression.gzip(level), cache);
+    return new DockerArchive(file, tags, layers.withGzipLevel(level));
   }
 
   /**
@@ -76,7 +75,7 @@ public final class DockerArchive implements ImageTarget {
    * @return a new target
    */
   public DockerArchive cache(LayerCache cache) {
-    return new DockerArchive(file, tags, compression, Objects.requireNonNull(cache, "cache"));
+    return new DockerArchive(file, tags, layers.withCache(cache));
   }
 
   /** {@return the archive file, absolute and normalised} */
@@ -101,8 +100,7 @@ public final class DockerArchive implements ImageTarget {
     ImageWriter.preflight(List.of(image));
     ImageWriter.Written written = Archives.write(file, image.created(), "docker-archive", staging -> {
       BlobStore store = new BlobStore(staging.resolve("blobs").resolve("sha256"), staging.resolve(".tmp"), where);
-      ImageWriter.Written w = new ImageWriter(store, dev.scratchkit.internal.oci.LayerCompression.of(compression), listener,
-          where, Targets.cacheOrDefault(cache))
+      ImageWriter.Written w = new ImageWriter(store, layers.compressor(), listener, where, layers.cacheOrDefault())
           .writeImage(image);
       Map<String, Object> entry = Json.object();
       entry.put("Config", "blobs/sha256/" + w.config().hex());

@@ -24,14 +24,12 @@ public final class OciArchive implements ImageTarget {
 
   private final Path file;
   private final List<String> tags;
-  private final LayerCompression compression;
-  private final LayerCache cache;
+  private final LayerSettings layers;
 
-  private OciArchive(Path file, List<String> tags, LayerCompression compression, LayerCache cache) {
+  private OciArchive(Path file, List<String> tags, LayerSettings layers) {
     this.file = file;
     this.tags = tags;
-    this.compression = compression;
-    this.cache = cache;
+    this.layers = layers;
   }
 
   /**
@@ -41,7 +39,8 @@ public final class OciArchive implements ImageTarget {
    * @return the target
    */
   public static OciArchive at(Path file) {
-    return new OciArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of("latest"), LayerCompression.gzip(), null);
+    return new OciArchive(Objects.requireNonNull(file, "file").toAbsolutePath().normalize(), List.of("latest"),
+        LayerSettings.DEFAULT);
   }
 
   /**
@@ -51,7 +50,7 @@ public final class OciArchive implements ImageTarget {
    * @return a new target
    */
   public OciArchive tag(String... tags) {
-    return new OciArchive(file, Tags.layoutTags(tags, "OCI archive " + file), compression, cache);
+    return new OciArchive(file, Tags.layoutTags(tags, "OCI archive " + file), layers);
   }
 
   /**
@@ -61,7 +60,7 @@ public final class OciArchive implements ImageTarget {
    * @return a new target
    */
   public OciArchive compressionLevel(int level) {
-    return new OciArchive(file, tags, LayerCompression.gzip(level), cache);
+    return new OciArchive(file, tags, layers.withGzipLevel(level));
   }
 
   /**
@@ -73,8 +72,7 @@ public final class OciArchive implements ImageTarget {
    * @return a new target
    */
   public OciArchive compression(LayerCompression compression) {
-    LayerCompression.checkAvailable(Objects.requireNonNull(compression, "compression"));
-    return new OciArchive(file, tags, compression, cache);
+    return new OciArchive(file, tags, layers.withCompression(compression));
   }
 
   /**
@@ -83,7 +81,7 @@ public final class OciArchive implements ImageTarget {
    * @return the compression, gzip level 6 unless set
    */
   public LayerCompression compression() {
-    return compression;
+    return layers.compression();
   }
 
   /**
@@ -94,7 +92,7 @@ public final class OciArchive implements ImageTarget {
    * @return a new target
    */
   public OciArchive cache(LayerCache cache) {
-    return new OciArchive(file, tags, compression, Objects.requireNonNull(cache, "cache"));
+    return new OciArchive(file, tags, layers.withCache(cache));
   }
 
   /** {@return the archive file, absolute and normalised} */
@@ -123,8 +121,8 @@ public final class OciArchive implements ImageTarget {
     String where = description();
     Instant mtime = images.stream().map(ImageSpec::created).max(Comparator.naturalOrder()).orElseThrow();
     ImageWriter.Written written = Archives.write(file, mtime, "OCI archive", staging -> {
-      ImageWriter.Written w = Layouts.write(staging, tags, images, index,
-          dev.scratchkit.internal.oci.LayerCompression.of(compression), listener, where, Targets.cacheOrDefault(cache));
+      ImageWriter.Written w = Layouts.write(staging, tags, images, index, layers.compressor(), listener, where,
+          layers.cacheOrDefault());
       // Only the layout's own files go into the archive, not its lock file.
       Layouts.deleteTree(staging.resolve(Layouts.LOCK_FILE));
       return w;

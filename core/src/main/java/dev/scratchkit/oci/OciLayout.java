@@ -29,14 +29,12 @@ public final class OciLayout implements ImageTarget {
 
   private final Path directory;
   private final List<String> tags;
-  private final LayerCompression compression;
-  private final LayerCache cache;
+  private final LayerSettings layers;
 
-  private OciLayout(Path directory, List<String> tags, LayerCompression compression, LayerCache cache) {
+  private OciLayout(Path directory, List<String> tags, LayerSettings layers) {
     this.directory = directory;
     this.tags = tags;
-    this.compression = compression;
-    this.cache = cache;
+    this.layers = layers;
   }
 
   /**
@@ -47,7 +45,7 @@ public final class OciLayout implements ImageTarget {
    */
   public static OciLayout at(Path directory) {
     return new OciLayout(Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize(),
-        List.of("latest"), LayerCompression.gzip(), null);
+        List.of("latest"), LayerSettings.DEFAULT);
   }
 
   /**
@@ -58,7 +56,7 @@ public final class OciLayout implements ImageTarget {
    * @throws OciException if none is given or one is not a valid reference name
    */
   public OciLayout tag(String... tags) {
-    return new OciLayout(directory, Tags.layoutTags(tags, "OCI layout " + directory), compression, cache);
+    return new OciLayout(directory, Tags.layoutTags(tags, "OCI layout " + directory), layers);
   }
 
   /**
@@ -69,7 +67,7 @@ public final class OciLayout implements ImageTarget {
    * @return a new target
    */
   public OciLayout compressionLevel(int level) {
-    return new OciLayout(directory, tags, LayerCompression.gzip(level), cache);
+    return new OciLayout(directory, tags, layers.withGzipLevel(level));
   }
 
   /**
@@ -81,8 +79,7 @@ public final class OciLayout implements ImageTarget {
    * @return a new target
    */
   public OciLayout compression(LayerCompression compression) {
-    LayerCompression.checkAvailable(Objects.requireNonNull(compression, "compression"));
-    return new OciLayout(directory, tags, compression, cache);
+    return new OciLayout(directory, tags, layers.withCompression(compression));
   }
 
   /**
@@ -91,7 +88,7 @@ public final class OciLayout implements ImageTarget {
    * @return the compression, gzip level 6 unless set
    */
   public LayerCompression compression() {
-    return compression;
+    return layers.compression();
   }
 
   /**
@@ -102,7 +99,7 @@ public final class OciLayout implements ImageTarget {
    * @return a new target
    */
   public OciLayout cache(LayerCache cache) {
-    return new OciLayout(directory, tags, compression, Objects.requireNonNull(cache, "cache"));
+    return new OciLayout(directory, tags, layers.withCache(cache));
   }
 
   /** {@return the layout directory, absolute and normalised} */
@@ -128,8 +125,8 @@ public final class OciLayout implements ImageTarget {
   private WriteResult write(List<ImageSpec> images, boolean index, ProgressListener listener) {
     Objects.requireNonNull(listener, "listener");
     String where = description();
-    ImageWriter.Written written = Layouts.write(directory, tags, images, index,
-        dev.scratchkit.internal.oci.LayerCompression.of(compression), listener, where, Targets.cacheOrDefault(cache));
+    ImageWriter.Written written = Layouts.write(directory, tags, images, index, layers.compressor(), listener, where,
+        layers.cacheOrDefault());
     return Targets.finished(written, listener, where, LOG);
   }
 

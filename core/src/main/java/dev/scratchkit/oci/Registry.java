@@ -42,20 +42,17 @@ public final class Registry implements ImageTarget {
   private final Path dockerConfig;
   private final CaBundle trust;
   private final boolean insecure;
-  private final LayerCompression compression;
-  /** Null for {@link LayerCache#defaults()}, resolved when pushing. */
-  private final LayerCache cache;
+  private final LayerSettings layers;
 
   private Registry(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, LayerCompression compression, LayerCache cache) {
+      boolean insecure, LayerSettings layers) {
     this.reference = reference;
     this.user = user;
     this.password = password;
     this.dockerConfig = dockerConfig;
     this.trust = trust;
     this.insecure = insecure;
-    this.compression = compression;
-    this.cache = cache;
+    this.layers = layers;
   }
 
   /**
@@ -68,7 +65,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if the reference is not valid or names a digest
    */
   public static Registry image(String reference) {
-    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerCompression.gzip(), null);
+    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerSettings.DEFAULT);
   }
 
   /**
@@ -79,7 +76,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if none is given or one is not a valid tag
    */
   public Registry tag(String... tags) {
-    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, compression, cache);
+    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, layers);
   }
 
   /**
@@ -93,7 +90,7 @@ public final class Registry implements ImageTarget {
   public Registry credentials(String user, char[] password) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(password, "password");
-    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, compression, cache);
+    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, layers);
   }
 
   /**
@@ -105,7 +102,7 @@ public final class Registry implements ImageTarget {
    */
   public Registry dockerConfig(Path configJson) {
     Path p = Objects.requireNonNull(configJson, "configJson").toAbsolutePath().normalize();
-    return new Registry(reference, user, password, p, trust, insecure, compression, cache);
+    return new Registry(reference, user, password, p, trust, insecure, layers);
   }
 
   /**
@@ -122,7 +119,7 @@ public final class Registry implements ImageTarget {
       throw new OciException("an empty CA bundle was given to trust() for registry " + reference
           + "; it would trust no registry, give the CA that signed the registry's certificate");
     }
-    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, compression, cache);
+    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, layers);
   }
 
   /**
@@ -132,7 +129,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry insecure() {
-    return new Registry(reference, user, password, dockerConfig, trust, true, compression, cache);
+    return new Registry(reference, user, password, dockerConfig, trust, true, layers);
   }
 
   /**
@@ -143,7 +140,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compressionLevel(int level) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, LayerCompression.gzip(level), cache);
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withGzipLevel(level));
   }
 
   /**
@@ -155,8 +152,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compression(LayerCompression compression) {
-    LayerCompression.checkAvailable(Objects.requireNonNull(compression, "compression"));
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression, cache);
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCompression(compression));
   }
 
   /**
@@ -168,8 +164,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry cache(LayerCache cache) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression,
-        Objects.requireNonNull(cache, "cache"));
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCache(cache));
   }
 
   /**
@@ -204,7 +199,7 @@ public final class Registry implements ImageTarget {
     Objects.requireNonNull(listener, "listener");
     RegistryPush.Settings settings = new RegistryPush.Settings(reference, user,
         password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
-        compression, Targets.cacheOrDefault(cache), description());
+        layers.compression(), layers.cacheOrDefault(), description());
     return RegistryPush.push(settings, images, index, listener);
   }
 

@@ -23,9 +23,4 @@ final class Targets {
     listener.targetWritten(written.digest(), where);
     return written.toResult(where);
   }
-
-  /** The cache a target was given, or the default one (resolved at write time). */
-  static LayerCache cacheOrDefault(LayerCache cache) {
-    return cache != null ? cache : LayerCache.defaults();
-  }
 }

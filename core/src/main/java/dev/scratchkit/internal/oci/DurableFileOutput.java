@@ -118,49 +118,40 @@ public final class DurableFileOutput extends OutputStream {
     if (pending != null && !pending.isDone()) {
       return; // the disk is still busy with the previous stretch; the next one covers both
     }
-    collect();
+    awaitPending(); // done already: only keeps its error
     pending = WRITEBACK.submit(() -> {
       channel.force(false);
       return null;
     });
   }
 
+  /** Waits for the background sync, if one was started, and keeps the first error. */
   private void awaitPending() {
     if (pending == null) {
       return;
     }
     boolean interrupted = false;
-    while (true) {
-      try {
-        pending.get();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // the sync is short; finish waiting, then restore the flag
-      } catch (ExecutionException | CancellationException e) {
-        break;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    collect();
-  }
-
-  /** Keeps the first error of a finished background sync. */
-  private void collect() {
-    if (pending == null || !pending.isDone()) {
-      return;
-    }
     try {
-      pending.get();
+      while (true) {
+        try {
+          pending.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // the sync is short; finish waiting, then restore the flag
+        }
+      }
     } catch (ExecutionException e) {
       if (backgroundFailure == null && e.getCause() instanceof IOException io) {
         backgroundFailure = io;
       }
-    } catch (InterruptedException | CancellationException e) {
-      // cannot happen for a finished task that was never cancelled
+    } catch (CancellationException e) {
+      // never cancelled; nothing to keep
+    } finally {
+      pending = null;
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
-    pending = null;
   }
 
   private static ExecutorService newWritebackThread() {

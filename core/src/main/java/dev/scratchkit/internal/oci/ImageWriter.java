@@ -145,16 +145,19 @@ public final class ImageWriter {
   }
 
   /**
-   * Passes a layer's content total on to the listener about every hundredth of the layer (at
-   * least 1 MiB apart, so small layers send few events) and once when all of it is in.
+   * Adds up the chunks of a layer's content and tells the listener the running total about
+   * every hundredth of the layer (at least 1 MiB apart, so small layers send few events) and
+   * once when all of it is in.
    */
   private LongConsumer throttledProgress(int index, long total) {
     long step = Math.max(PROGRESS_MIN_STEP, total / 100);
     return new LongConsumer() {
+      private long done;
       private long lastReported;
 
       @Override
-      public void accept(long done) {
+      public void accept(long chunk) {
+        done += chunk;
         if (done - lastReported >= step || (done == total && lastReported != total)) {
           lastReported = done;
           listener.layerProgress(index, done, total);

@@ -56,13 +56,13 @@ public final class LayerWriter {
   /**
    * Writes the compressed layer to {@code sink} (not closed).
    *
-   * @param contentDone told the running total of file content bytes written, after every chunk
+   * @param contentWritten told the length of every chunk of file content written
    * @return the diff ID and size of the tar
    * @throws OciException when a source file is missing, unreadable or changes while copied
    * @throws IOException when the sink fails
    */
   public static Tar write(LayerSpec layer, Instant created, LayerCompression compression, OutputStream sink,
-      LongConsumer contentDone) throws IOException {
+      LongConsumer contentWritten) throws IOException {
     OutputStream blob = new BufferedOutputStream(new NonClosingOutputStream(sink), BUFFER);
     DigestingOutputStream tar;
     try (OutputStream compressed = compression.compress(blob)) {
@@ -72,7 +72,7 @@ public final class LayerWriter {
       out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       out.setAddPaxHeadersForNonAsciiNames(true);
       writeEntries(out, layer, FileTime.from(created.getEpochSecond(), java.util.concurrent.TimeUnit.SECONDS),
-          new ContentCounter(contentDone));
+          contentWritten);
       out.finish();
       out.flush();
     }
@@ -102,21 +102,6 @@ public final class LayerWriter {
     return total;
   }
 
-  /** The running total of content bytes written, passed on after every chunk. */
-  private static final class ContentCounter {
-    private final LongConsumer sink;
-    private long done;
-
-    ContentCounter(LongConsumer sink) {
-      this.sink = sink;
-    }
-
-    void add(long bytes) {
-      done += bytes;
-      sink.accept(done);
-    }
-  }
-
   /** The tar entries in writing order: sorted, with each hard link right after its target at the earliest. */
   public static List<LayerEntry> tarOrder(LayerSpec layer) {
     List<LayerEntry> order = new ArrayList<>();
@@ -137,8 +122,8 @@ public final class LayerWriter {
     return order;
   }
 
-  private static void writeEntries(TarArchiveOutputStream out, LayerSpec layer, FileTime mtime, ContentCounter counter)
-      throws IOException {
+  private static void writeEntries(TarArchiveOutputStream out, LayerSpec layer, FileTime mtime,
+      LongConsumer contentWritten) throws IOException {
     Map<ImagePath, LayerEntry> byPath = new HashMap<>();
     layer.entries().forEach(e -> byPath.put(e.path(), e));
     byte[] buffer = new byte[BUFFER];
@@ -166,13 +151,13 @@ public final class LayerWriter {
         case FILE -> {
           TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_NORMAL, e, mtime);
           if (e.source().isPresent()) {
-            copyFile(out, t, e, e.source().get(), buffer, counter);
+            copyFile(out, t, e, e.source().get(), buffer, contentWritten);
           } else {
             byte[] content = e.content().orElseThrow();
             t.setSize(content.length);
             out.putArchiveEntry(t);
             out.write(content);
-            counter.add(content.length);
+            contentWritten.accept(content.length);
             out.closeArchiveEntry();
           }
         }
@@ -182,7 +167,7 @@ public final class LayerWriter {
   }
 
   private static void copyFile(TarArchiveOutputStream out, TarArchiveEntry t, LayerEntry e, Path source, byte[] buffer,
-      ContentCounter counter) throws IOException {
+      LongConsumer contentWritten) throws IOException {
     SourceFiles.check(e.path(), source);
     try (InputStream in = Files.newInputStream(source)) {
       long size = Files.size(source);
@@ -195,7 +180,7 @@ public final class LayerWriter {
           throw changed(e, source, size, "shrank to " + (size - remaining) + " bytes");
         }
         out.write(buffer, 0, n);
-        counter.add(n);
+        contentWritten.accept(n);
         remaining -= n;
       }
       if (in.read() >= 0) {
