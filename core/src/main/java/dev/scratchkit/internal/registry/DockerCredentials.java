@@ -312,12 +312,29 @@ final class DockerCredentials {
       } catch (IOException e) {
         LOG.debug("{}: {} closed its stdin early", registry, command);
       }
-      if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+      long end = System.nanoTime() + limit.toNanos();
+      while (!process.waitFor(20, TimeUnit.MILLISECONDS)) {
+        boolean flood = stdout.count() > MAX_HELPER_OUTPUT;
+        if (flood || System.nanoTime() - end >= 0) {
+          process.descendants().forEach(ProcessHandle::destroyForcibly);
+          process.destroyForcibly();
+          if (flood) {
+            throw new RegistryException("cannot get the credentials for registry " + registry + ": " + about
+                + " printed more than " + MAX_HELPER_OUTPUT + " bytes, not the short JSON object a credential"
+                + " helper prints, and was stopped; its output is not shown because it may hold a secret");
+          }
+          String when = limit.equals(HELPER_TIMEOUT) ? "within " + Deadline.describe(HELPER_TIMEOUT)
+              : "before the push deadline (timeout(Duration), " + Deadline.describe(deadline.timeout()) + ")";
+          throw new RegistryException("cannot get the credentials for registry " + registry + ": " + about
+              + " did not answer " + when + " and was stopped; check that it works without a prompt (echo "
+              + serverUrl + " | " + command + " get)");
+        }
+      }
+      if (deadline.expired()) {
         throw new RegistryException("cannot get the credentials for registry " + registry + ": " + about
-            + " did not answer within " + Deadline.describe(limit) + " and was stopped; check that it works"
-            + " without a prompt (echo " + serverUrl + " | " + command + " get)");
+            + " did not answer before the push deadline (timeout(Duration), " + Deadline.describe(deadline.timeout())
+            + ") and was stopped; check that it works without a prompt (echo " + serverUrl + " | " + command
+            + " get)");
       }
       status = process.exitValue();
       stdout.join();

@@ -199,6 +199,12 @@ public final class RegistryPush {
             .setUserAgent(USER_AGENT)
             .newRegistryClient();
         if (!client.doPushBearerAuth() && credential != null) {
+          if (credential.isOAuth2RefreshToken()) {
+            throw new RegistryException("cannot push " + ref.repository() + " to registry " + ref.registry()
+                + ": it asks for a user name and password (basic auth), but " + credentialSource
+                + " are an identity token, which only a token service takes; give credentials(user, password)"
+                + " or log in again with docker login " + ref.registry());
+          }
           client.configureBasicAuth();
         }
         int[] counts = new int[2]; // uploaded, skipped
@@ -460,6 +466,10 @@ public final class RegistryPush {
         message = what + ": its reply is not what a registry sends while " + step + " (" + readable + "); check"
             + " that " + ref.registry() + " is a container registry (Docker Registry HTTP API v2 / OCI"
             + " distribution) and that no proxy alters the traffic";
+      } else if (e instanceof RuntimeException) { // thrown by jib or its HTTP client, see thrownByTheHttpStack
+        message = what + ": jib-core or its HTTP client failed while " + step + " (" + readable + "), most likely"
+            + " on a reply it cannot handle; check that " + ref.registry() + " is a container registry (Docker"
+            + " Registry HTTP API v2 / OCI distribution), and report this if it is";
       } else if (e instanceof ResponseException r) {
         message = what + ": HTTP " + r.getStatusCode() + " while " + step + " (" + readable + "); see the"
             + " registry's log";
@@ -500,8 +510,7 @@ public final class RegistryPush {
           || findCause(e, org.apache.http.ConnectionClosedException.class) != null
           || findCause(e, com.fasterxml.jackson.core.JsonProcessingException.class) != null
           || findCause(e, java.net.MalformedURLException.class) != null
-          || findCause(e, java.nio.charset.CharacterCodingException.class) != null
-          || e instanceof RuntimeException; // only those thrown by the HTTP stack get here
+          || findCause(e, java.nio.charset.CharacterCodingException.class) != null;
     }
 
     /**
