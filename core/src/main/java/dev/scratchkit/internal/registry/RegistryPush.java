@@ -555,7 +555,7 @@ public final class RegistryPush {
     }
 
     private String damaged(Path file, Digest expected, long expectedSize, String actual, long actualSize) {
-      String fact = "the local blob " + file + " should hold " + expected
+      String fact = "the local blob " + file + " (staged for the push) should hold " + expected
           + (expectedSize >= 0 ? " (" + expectedSize + " bytes)" : "") + " but holds " + actual + " ("
           + actualSize + " bytes), so the registry would refuse it (\"provided digest did not match uploaded"
           + " content\")";

@@ -58,7 +58,7 @@ class HostileRegistryTest {
 
   /** Answers /v2/ with 200, HEAD with 404 and the upload start with {@code uploadReply}. */
   private static ScriptedServer.Reply untilUpload(String uploadReply) {
-    return (method, path, out) -> {
+    return (method, path, head, out) -> {
       if (path.startsWith("/v2/app/blobs/uploads")) {
         send(out, uploadReply);
       } else if (method.equals("HEAD")) {
@@ -71,7 +71,7 @@ class HostileRegistryTest {
 
   @Test
   void aServerThatIsNotHttpIsNamedAsNotARegistry() throws Exception {
-    RegistryException e = pushTo((m, p, out) -> send(out, "SSH-2.0-OpenSSH_9.2\r\n"));
+    RegistryException e = pushTo((m, p, h, out) -> send(out, "SSH-2.0-OpenSSH_9.2\r\n"));
     assertThat(e.getMessage()).contains("its reply is not what a registry sends while authenticating")
         .contains("Not a valid protocol version: SSH-2.0-OpenSSH_9.2").contains(NOT_A_REGISTRY)
         .contains("is a container registry (Docker Registry HTTP API v2 / OCI distribution)");
@@ -81,16 +81,16 @@ class HostileRegistryTest {
 
   @Test
   void aBadStatusLineIsAProtocolError() throws Exception {
-    assertThat(pushTo((m, p, out) -> send(out, "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n")).getMessage())
+    assertThat(pushTo((m, p, h, out) -> send(out, "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n")).getMessage())
         .contains("Status line contains invalid status code: HTTP/1.1 abc OK").contains(NOT_A_REGISTRY);
   }
 
   @Test
   void aContentLengthThatIsNotANumberIsAProtocolErrorNotANumberFormatException() throws Exception {
-    assertThat(pushTo((m, p, out) -> send(out, "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n")).getMessage())
+    assertThat(pushTo((m, p, h, out) -> send(out, "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n")).getMessage())
         .contains("the reply has a Content-Length header that is not a number: \"abc\"")
         .doesNotContain("NumberFormatException");
-    RegistryException negative = pushTo((m, p, out) -> send(out, m.equals("HEAD")
+    RegistryException negative = pushTo((m, p, h, out) -> send(out, m.equals("HEAD")
         ? "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"));
     assertThat(negative.getMessage()).contains("while checking whether it holds blob sha256:")
         .contains("Content-Length header that is not a number: \"-5\"");
@@ -98,13 +98,13 @@ class HostileRegistryTest {
 
   @Test
   void aHeaderLineOf200KilobytesIsRefusedByTheLineLimit() throws Exception {
-    assertThat(pushTo((m, p, out) -> send(out, "HTTP/1.1 200 OK\r\nX: " + "a".repeat(200_000)
+    assertThat(pushTo((m, p, h, out) -> send(out, "HTTP/1.1 200 OK\r\nX: " + "a".repeat(200_000)
         + "\r\nContent-Length: 0\r\n\r\n")).getMessage()).contains("Maximum line length limit exceeded");
   }
 
   @Test
   void aBrokenChunkedBodyIsAProtocolError() throws Exception {
-    assertThat(pushTo((m, p, out) -> send(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))
+    assertThat(pushTo((m, p, h, out) -> send(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))
         .getMessage()).contains("Bad chunk header: zz").contains(NOT_A_REGISTRY);
   }
 
@@ -121,7 +121,7 @@ class HostileRegistryTest {
 
   @Test
   void aMalformedAuthenticationChallengeIsNamed() throws Exception {
-    RegistryException e = pushTo((m, p, out) -> send(out, p.equals("/v2/")
+    RegistryException e = pushTo((m, p, h, out) -> send(out, p.equals("/v2/")
         ? "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=garbage,,,===\r\nContent-Length: 0\r\n\r\n"
         : "HTTP/1.1 500 Oops\r\nContent-Length: 8\r\n\r\nnot json"));
     assertThat(e.getMessage()).contains("while authenticating")
@@ -130,7 +130,7 @@ class HostileRegistryTest {
 
   @Test
   void aTokenServiceThatCannotBeReachedIsNamed() throws Exception {
-    RegistryException e = pushTo((m, p, out) -> send(out, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer"
+    RegistryException e = pushTo((m, p, h, out) -> send(out, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer"
         + " realm=\"http://127.0.0.1:1/token\"\r\nContent-Length: 0\r\n\r\n"));
     assertThat(e.getMessage()).contains("authentication with its token service failed")
         .contains("Connect to 127.0.0.1:1").contains("check the credentials");
@@ -138,7 +138,7 @@ class HostileRegistryTest {
 
   @Test
   void aServerThatDripsOneBytePerFiveSecondsFailsAtTheDeadline() throws Exception {
-    ScriptedServer.Reply drip = (method, path, out) -> {
+    ScriptedServer.Reply drip = (method, path, head, out) -> {
       for (byte b : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".getBytes(StandardCharsets.US_ASCII)) {
         out.write(b);
         out.flush();
@@ -155,6 +155,71 @@ class HostileRegistryTest {
           + " finish within its deadline of 8 s (it was authenticating; SocketException: Socket closed); the"
           + " registry is too slow or stopped answering: check it and the network, or allow more time with"
           + " timeout(Duration)");
+    }
+  }
+
+  @Test
+  void aDigestMismatchReportedByTheRegistryNamesTheBlobAndSaysItIsIntact() throws Exception {
+    String location = "Location: /v2/app/blobs/uploads/u1\r\nRange: 0-0\r\nContent-Length: 0\r\n\r\n";
+    RegistryException e = pushTo((m, p, h, out) -> {
+      if (m.equals("HEAD")) {
+        send(out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+      } else if (m.equals("POST") || m.equals("PATCH")) {
+        send(out, "HTTP/1.1 202 Accepted\r\n" + location);
+      } else if (m.equals("PUT")) {
+        String body = "{\"errors\":[{\"code\":\"DIGEST_INVALID\",\"message\":\"provided digest did not match"
+            + " uploaded content\"}]}";
+        send(out, "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+            + "\r\n\r\n" + body);
+      } else {
+        send(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+      }
+    });
+    assertThat(e.getMessage()).contains(": the registry received other bytes than sha256:")
+        .contains("provided digest did not match uploaded content")
+        .contains("; the local blob /").contains(" is intact, so the bytes changed on the way (a proxy?); push again");
+  }
+
+  @Test
+  void aRegistryThatEchoesTheAuthorizationHeaderInItsErrorsDoesNotGetItIntoTheMessage() throws Exception {
+    String secret = "echo-Secret-5e5e5e";
+    String basic = java.util.Base64.getEncoder().encodeToString(("alice:" + secret).getBytes(StandardCharsets.UTF_8));
+    ScriptedServer.Reply echo = (m, p, h, out) -> {
+      if (p.equals("/v2/")) {
+        send(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        return;
+      }
+      if (m.equals("HEAD")) {
+        send(out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      String auth = h.lines().filter(l -> l.toLowerCase().startsWith("authorization:")).findFirst().orElse("none");
+      String body = "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"you sent " + auth + " and " + secret
+          + "\",\"detail\":{\"password\":\"" + secret + "\"}}]} " + h.replace("\r\n", " ");
+      send(out, "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+          + "\r\n\r\n" + body);
+    };
+    try (ScriptedServer server = new ScriptedServer(echo)) {
+      RegistryException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+        try {
+          Registry.image(server.host() + "/app:1").cache(LayerCache.disabled())
+              .credentials("alice", secret.toCharArray()).write(tinyImage());
+        } catch (RegistryException thrown) {
+          return thrown;
+        }
+        throw new AssertionError("should have failed");
+      });
+      assertThat(server.requests).anySatisfy(r -> assertThat(r).startsWith("POST /v2/app/blobs/uploads/"));
+      StringBuilder everything = new StringBuilder(e.toString());
+      java.io.StringWriter trace = new java.io.StringWriter();
+      e.printStackTrace(new java.io.PrintWriter(trace));
+      everything.append(trace);
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        everything.append(c).append(c.getMessage());
+      }
+      assertThat(e.getMessage()).contains("registry " + server.host()).contains("while uploading blob sha256:")
+          .contains("you sent Authorization: <redacted>");
+      assertThat(everything.toString()).doesNotContain(secret).doesNotContain(basic);
     }
   }
 

@@ -21,7 +21,7 @@ final class ScriptedServer implements AutoCloseable {
 
   /** Writes the reply to one request. */
   interface Reply {
-    void write(String method, String path, OutputStream out) throws IOException, InterruptedException;
+    void write(String method, String path, String head, OutputStream out) throws IOException, InterruptedException;
   }
 
   private final ServerSocket server;
@@ -66,7 +66,7 @@ final class ScriptedServer implements AutoCloseable {
         String[] line = head.split("\r\n", 2)[0].split(" ");
         requests.add(line[0] + " " + (line.length > 1 ? line[1] : ""));
         skipBody(head, in);
-        reply.write(line[0], line.length > 1 ? line[1] : "", out);
+        reply.write(line[0], line.length > 1 ? line[1] : "", head, out);
         out.flush();
       }
     } catch (IOException | InterruptedException e) {
