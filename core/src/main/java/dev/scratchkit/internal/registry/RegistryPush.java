@@ -167,7 +167,11 @@ public final class RegistryPush {
     }
 
     /**
-     * jib's own log events: URLs, I/O error messages, auth steps, digest warnings. Each is
+     * jib's own log events. jib-core 0.27 emits them from {@code FailoverHttpClient} (failover
+     * warnings naming the URL), {@code RegistryEndpointCaller} (the class and message of an I/O
+     * error), {@code RegistryClient} (auth steps, the {@code WWW-Authenticate} value it could not
+     * use) and {@code ManifestPusher} (digest warnings); its credential retrievers, which log a
+     * helper's whole output, are not used (see {@link DockerCredentials}). Each event is
      * scrubbed (no known secret, no header value, no URL query) and logged at debug only.
      */
     private void onJibLog(LogEvent event) {
