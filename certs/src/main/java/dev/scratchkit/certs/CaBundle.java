@@ -259,7 +259,7 @@ public final class CaBundle {
           continue;
         }
         if (!Files.isRegularFile(p)) {
-          LOG.warn("{}: skipping {}: not a regular file (a dangling link?)", dir, name);
+          LOG.warn("{}: skipping {}: not a regular file (a FIFO, device, socket or dangling link)", dir, name);
           continue;
         }
         files.add(p);

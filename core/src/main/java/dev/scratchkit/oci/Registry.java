@@ -4,6 +4,7 @@ import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.internal.registry.RegistryPush;
 import dev.scratchkit.internal.registry.RegistryRef;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -23,18 +24,26 @@ import java.util.Objects;
  * ({@code localhost}, {@code 127.x.x.x}, {@code [::1]}) or after {@link #insecure()}, and
  * only when the registry does not speak TLS; certificate checks are never switched off.
  * Requests are not retried; each connect and read is bounded by jib's HTTP timeout (20 s, the
- * {@code jib.httpTimeout} system property in milliseconds).
+ * {@code jib.httpTimeout} system property in milliseconds), and the whole upload by
+ * {@link #timeout(Duration)} ({@value #DEFAULT_TIMEOUT_MINUTES} minutes unless set), so a registry
+ * that answers one byte at a time cannot hold a push forever.
  *
  * <p>Credentials: those given to {@link #credentials(String, char[])}; otherwise the Docker
  * config ({@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}, with its
  * {@code auths}, {@code credHelpers} and {@code credsStore}) and the well-known credential
- * helpers; otherwise anonymous. They are never logged and never part of a message.
+ * helpers; otherwise anonymous. A credential helper ({@code docker-credential-<name>} on the
+ * {@code PATH}) gets 30 seconds and 64 KiB of output. Credentials, a helper's output and the
+ * config's contents are never logged (at any level, jib's and the HTTP client's own logging
+ * included) and never part of a message.
  *
  * <pre>{@code
  * WriteResult r = Registry.image("registry.example.com/team/app:1.0").tag("latest").write(image);
  * }</pre>
  */
 public final class Registry implements ImageTarget {
+
+  /** The default of {@link #timeout(Duration)}, in minutes. */
+  public static final int DEFAULT_TIMEOUT_MINUTES = 15;
 
   private final RegistryRef reference;
   private final String user;
@@ -43,9 +52,10 @@ public final class Registry implements ImageTarget {
   private final CaBundle trust;
   private final boolean insecure;
   private final LayerSettings layers;
+  private final Duration timeout;
 
   private Registry(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, LayerSettings layers) {
+      boolean insecure, LayerSettings layers, Duration timeout) {
     this.reference = reference;
     this.user = user;
     this.password = password;
@@ -53,6 +63,7 @@ public final class Registry implements ImageTarget {
     this.trust = trust;
     this.insecure = insecure;
     this.layers = layers;
+    this.timeout = timeout;
   }
 
   /**
@@ -65,7 +76,8 @@ public final class Registry implements ImageTarget {
    * @throws OciException if the reference is not valid or names a digest
    */
   public static Registry image(String reference) {
-    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerSettings.DEFAULT);
+    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerSettings.DEFAULT,
+        Duration.ofMinutes(DEFAULT_TIMEOUT_MINUTES));
   }
 
   /**
@@ -76,7 +88,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if none is given or one is not a valid tag
    */
   public Registry tag(String... tags) {
-    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, layers);
+    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, layers, timeout);
   }
 
   /**
@@ -90,7 +102,7 @@ public final class Registry implements ImageTarget {
   public Registry credentials(String user, char[] password) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(password, "password");
-    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, layers);
+    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, layers, timeout);
   }
 
   /**
@@ -102,7 +114,7 @@ public final class Registry implements ImageTarget {
    */
   public Registry dockerConfig(Path configJson) {
     Path p = Objects.requireNonNull(configJson, "configJson").toAbsolutePath().normalize();
-    return new Registry(reference, user, password, p, trust, insecure, layers);
+    return new Registry(reference, user, password, p, trust, insecure, layers, timeout);
   }
 
   /**
@@ -119,7 +131,7 @@ public final class Registry implements ImageTarget {
       throw new OciException("an empty CA bundle was given to trust() for registry " + reference
           + "; it would trust no registry, give the CA that signed the registry's certificate");
     }
-    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, layers);
+    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, layers, timeout);
   }
 
   /**
@@ -129,7 +141,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry insecure() {
-    return new Registry(reference, user, password, dockerConfig, trust, true, layers);
+    return new Registry(reference, user, password, dockerConfig, trust, true, layers, timeout);
   }
 
   /**
@@ -140,7 +152,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compressionLevel(int level) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withGzipLevel(level));
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withGzipLevel(level), timeout);
   }
 
   /**
@@ -152,7 +164,8 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compression(LayerCompression compression) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCompression(compression));
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCompression(compression),
+        timeout);
   }
 
   /**
@@ -164,7 +177,31 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry cache(LayerCache cache) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCache(cache));
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCache(cache), timeout);
+  }
+
+  /**
+   * The longest the upload may take, from the first connection to the last tag (the staging
+   * before it, which compresses the layers, is not counted). When it passes, open connections
+   * and a running credential helper are closed and the push fails with a
+   * {@link RegistryException} saying so. Default {@value #DEFAULT_TIMEOUT_MINUTES} minutes.
+   *
+   * @param timeout more than zero
+   * @return a new target
+   * @throws OciException if the timeout is zero or negative
+   */
+  public Registry timeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new OciException("the push timeout for " + description() + " must be more than zero, not " + timeout
+          + "; give e.g. Duration.ofMinutes(30)");
+    }
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers, timeout);
+  }
+
+  /** {@return the longest the upload may take} */
+  public Duration timeout() {
+    return timeout;
   }
 
   /**
@@ -199,7 +236,7 @@ public final class Registry implements ImageTarget {
     Objects.requireNonNull(listener, "listener");
     RegistryPush.Settings settings = new RegistryPush.Settings(reference, user,
         password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
-        layers.compression(), layers.cacheOrDefault(), description());
+        layers.compression(), layers.cacheOrDefault(), timeout, description());
     return RegistryPush.push(settings, images, index, listener);
   }
 

@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -23,10 +26,32 @@ abstract class ByteSource implements Closeable {
     this.size = size;
   }
 
+  /**
+   * Opens a regular file (symbolic links followed). Anything else is refused before it is
+   * opened: opening a FIFO blocks until a writer appears, and a device like {@code /dev/zero}
+   * reports size 0 but never ends.
+   *
+   * @throws ElfFormatException for a directory, FIFO, device or socket
+   */
   static ByteSource open(Path file) {
+    BasicFileAttributes before;
+    try {
+      before = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file.toAbsolutePath() + ": " + e, e);
+    }
+    if (!before.isRegularFile()) {
+      throw new ElfFormatException(file, "it is " + kind(file, before) + ", not a regular file, and is not read"
+          + " (it could block or never end); pass the program file itself");
+    }
     try {
       FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
       try {
+        BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class);
+        if (!after.isRegularFile() || !Objects.equals(before.fileKey(), after.fileKey())) {
+          throw new ElfFormatException(file, "it was replaced while being opened; read it again once nothing"
+              + " changes it");
+        }
         return new OfChannel(channel, channel.size());
       } catch (IOException | RuntimeException e) {
         channel.close();
@@ -34,6 +59,25 @@ abstract class ByteSource implements Closeable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file.toAbsolutePath() + ": " + e, e);
+    }
+  }
+
+  /** "a directory", "a FIFO (named pipe)", "a character device", ...: what a non-regular file is. */
+  private static String kind(Path file, BasicFileAttributes attributes) {
+    if (attributes.isDirectory()) {
+      return "a directory";
+    }
+    try {
+      int mode = (Integer) Files.getAttribute(file, "unix:mode");
+      switch (mode & 0170000) {
+        case 0010000: return "a FIFO (named pipe)";
+        case 0020000: return "a character device";
+        case 0060000: return "a block device";
+        case 0140000: return "a socket";
+        default: return "a special file";
+      }
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return "a special file";
     }
   }
 

@@ -46,8 +46,9 @@ public final class ElfFile {
    *
    * @param file the file to read; relative paths are resolved against the working directory
    * @return the file's headers, dynamic section, platform, Go build information and runtime needs
-   * @throws ElfFormatException if the file is not ELF or is malformed; the message names the
-   *     absolute path and the defect
+   * @throws ElfFormatException if the file is not ELF or is malformed, or is not a regular file
+   *     (a directory, FIFO, device or socket is refused before it is opened); the message names
+   *     the absolute path and the defect
    * @throws java.io.UncheckedIOException if the file cannot be opened or read
    */
   public static ElfFile read(Path file) {

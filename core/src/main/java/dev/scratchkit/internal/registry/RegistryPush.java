@@ -1,24 +1,19 @@
 package dev.scratchkit.internal.registry;
 
 import com.google.api.client.http.HttpTransport;
-import com.google.api.client.http.apache.v2.ApacheHttpTransport;
 import com.google.cloud.tools.jib.api.Credential;
-import com.google.cloud.tools.jib.api.CredentialRetriever;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
-import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InsecureRegistryException;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.blob.Blob;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
-import com.google.cloud.tools.jib.blob.Blobs;
 import com.google.cloud.tools.jib.event.EventHandlers;
-import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
 import com.google.cloud.tools.jib.http.ResponseException;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
-import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.internal.oci.ImageWriter;
 import dev.scratchkit.internal.oci.LayerCompression;
@@ -32,7 +27,9 @@ import dev.scratchkit.oci.ProgressListener;
 import dev.scratchkit.oci.RegistryException;
 import dev.scratchkit.oci.WriteResult;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.net.ConnectException;
@@ -44,11 +41,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +60,6 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,10 +91,12 @@ public final class RegistryPush {
    * @param insecure allow plain HTTP to a non-loopback registry
    * @param compression how layers are compressed
    * @param cache the layer cache of the staging write
+   * @param timeout the overall deadline of the upload, from the first connection to the last tag
    * @param where the target's description
    */
   public record Settings(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, dev.scratchkit.oci.LayerCompression compression, LayerCache cache, String where) {
+      boolean insecure, dev.scratchkit.oci.LayerCompression compression, LayerCache cache, Duration timeout,
+      String where) {
 
     /** Never shows the password. */
     @Override
@@ -136,7 +137,7 @@ public final class RegistryPush {
     }
   }
 
-  /** One push: connection, authentication, uploads. */
+  /** One push: connection, authentication, uploads, all within one {@link Deadline}. */
   private static final class Session {
     private final Settings settings;
     private final RegistryRef ref;
@@ -144,8 +145,15 @@ public final class RegistryPush {
     private final ProgressListener listener;
     private final List<String> digestWarnings = new ArrayList<>();
     private final EventHandlers events;
+    private final Redactor redactor = new Redactor();
+    private Deadline deadline;
     private String credentialSource = "no credentials";
-    private String secret;
+    private boolean hasCredential;
+    /** What the push is doing, for the message when the deadline passes. */
+    private String step = "connecting";
+    /** The blob being uploaded, for a digest mismatch the registry reports. */
+    private Path uploading;
+    private Digest uploadingDigest;
 
     Session(Settings settings, Path blobs, ProgressListener listener) {
       this.settings = settings;
@@ -153,10 +161,21 @@ public final class RegistryPush {
       this.blobs = blobs;
       this.listener = listener;
       this.events = EventHandlers.builder().add(LogEvent.class, this::onJibLog).build();
+      if (settings.password() != null) {
+        redactor.addCredential(settings.user(), new String(settings.password()));
+      }
     }
 
+    /**
+     * jib's own log events. jib-core 0.27 emits them from {@code FailoverHttpClient} (failover
+     * warnings naming the URL), {@code RegistryEndpointCaller} (the class and message of an I/O
+     * error), {@code RegistryClient} (auth steps, the {@code WWW-Authenticate} value it could not
+     * use) and {@code ManifestPusher} (digest warnings); its credential retrievers, which log a
+     * helper's whole output, are not used (see {@link DockerCredentials}). Each event is
+     * scrubbed (no known secret, no header value, no URL query) and logged at debug only.
+     */
     private void onJibLog(LogEvent event) {
-      String message = scrub(event.getMessage().replaceAll("\u001B\\[[0-9;]*m", ""));
+      String message = redactor.scrub(event.getMessage().replaceAll("\u001B\\[[0-9;]*m", ""));
       if (event.getLevel() == LogEvent.Level.WARN && message.startsWith("Expected image digest")) {
         digestWarnings.add(message);
       }
@@ -165,20 +184,31 @@ public final class RegistryPush {
 
     void push(ImageWriter.Written written) {
       FailoverHttpClient http = null;
+      deadline = new Deadline(settings.timeout(), settings.where());
+      Runnable loud = RegistryHttp.pushing();
       try {
         SSLContext tls = sslContext();
         boolean plainHttp = false;
         if ((settings.insecure() || ref.isLoopback()) && ref.port() != -1) {
+          step = "checking whether it speaks TLS";
           plainHttp = !speaksTls(tls);
         }
         http = httpClient(plainHttp, tls);
+        step = "getting the credentials";
         Credential credential = credential();
-        secret = credential == null ? null : credential.getPassword();
+        hasCredential = credential != null;
+        step = "authenticating";
         RegistryClient client = RegistryClient.factory(events, ref.registry(), ref.repository(), http)
             .setCredential(credential)
             .setUserAgent(USER_AGENT)
             .newRegistryClient();
         if (!client.doPushBearerAuth() && credential != null) {
+          if (credential.isOAuth2RefreshToken()) {
+            throw new RegistryException("cannot push " + ref.repository() + " to registry " + ref.registry()
+                + ": it asks for a user name and password (basic auth), but " + credentialSource
+                + " are an identity token, which only a token service takes; give credentials(user, password)"
+                + " or log in again with docker login " + ref.registry());
+          }
           client.configureBasicAuth();
         }
         int[] counts = new int[2]; // uploaded, skipped
@@ -201,12 +231,19 @@ public final class RegistryPush {
         LOG.info("{}: {} blobs uploaded, {} already there", settings.where(), counts[0], counts[1]);
       } catch (IOException | com.google.cloud.tools.jib.api.RegistryException e) {
         throw translate(e);
+      } catch (RuntimeException e) {
+        if (!thrownByTheHttpStack(e)) {
+          throw e; // ours: a programming error, not the registry's
+        }
+        throw translate(e);
       } finally {
+        loud.run();
+        deadline.close();
         if (http != null) {
           try {
             http.shutDown();
           } catch (IOException e) {
-            LOG.debug("closing the HTTP client of {}: {}", settings.where(), e.toString());
+            LOG.debug("closing the HTTP client of {}: {}", settings.where(), redactor.scrub(e.toString()));
           }
         }
       }
@@ -223,6 +260,7 @@ public final class RegistryPush {
       }
       done.put(digest, size);
       DescriptorDigest d = descriptorDigest(digest);
+      step = "checking whether it holds blob " + digest;
       Optional<BlobDescriptor> there = client.checkBlob(d);
       if (there.isPresent() && (there.get().getSize() < 0 || there.get().getSize() == size)) {
         LOG.debug("{} already holds {}", settings.where(), digest);
@@ -231,7 +269,12 @@ public final class RegistryPush {
         return;
       }
       LOG.debug("uploading {} ({} bytes) to {}", digest, size, settings.where());
-      client.pushBlob(d, Blobs.from(blob(digest)), null, n -> { });
+      step = "uploading blob " + digest + " (" + size + " bytes)";
+      uploading = blob(digest);
+      uploadingDigest = digest;
+      client.pushBlob(d, new VerifiedBlob(uploading, digest, size), null, n -> { });
+      uploading = null;
+      uploadingDigest = null;
       counts[0]++;
     }
 
@@ -239,6 +282,7 @@ public final class RegistryPush {
         throws IOException, com.google.cloud.tools.jib.api.RegistryException {
       byte[] bytes = Files.readAllBytes(blob(m.digest()));
       digestWarnings.clear();
+      step = "pushing the manifest " + m.digest() + " as " + reference;
       DescriptorDigest pushed = client.pushManifest(new RawManifest(bytes, m.mediaType()), reference);
       if (!pushed.toString().equals(m.digest().toString()) || !digestWarnings.isEmpty()) {
         throw new RegistryException("registry " + ref.registry() + " stored the manifest of " + ref.repository() + ":"
@@ -262,34 +306,22 @@ public final class RegistryPush {
         credentialSource = "the credentials of user " + settings.user() + " given to credentials()";
         return Credential.from(settings.user(), new String(settings.password()));
       }
-      ImageReference image = ImageReference.of(ref.registry(), ref.repository(), ref.tags().get(0));
-      Consumer<LogEvent> log = this::onJibLog;
-      CredentialRetrieverFactory factory = CredentialRetrieverFactory.forImage(image, log, System.getenv());
       Path config = settings.dockerConfig() != null ? settings.dockerConfig() : defaultDockerConfig();
       if (settings.dockerConfig() != null && !Files.isRegularFile(config)) {
         throw new RegistryException("the Docker config " + config + " given for " + settings.where()
             + " does not exist; give the config.json that docker login wrote (usually ~/.docker/config.json)");
       }
-      List<Map.Entry<String, CredentialRetriever>> retrievers = List.of(
-          Map.entry("the Docker config " + config, factory.dockerConfig(config)),
-          Map.entry("a well-known credential helper", factory.wellKnownCredentialHelpers()));
-      for (Map.Entry<String, CredentialRetriever> r : retrievers) {
-        try {
-          Optional<Credential> found = r.getValue().retrieve();
-          if (found.isPresent()) {
-            credentialSource = "the credentials from " + r.getKey();
-            LOG.debug("{}: using credentials from {}", settings.where(), r.getKey());
-            return found.get();
-          }
-        } catch (CredentialRetrievalException e) {
-          throw new RegistryException("cannot get the credentials for " + ref.registry() + " from " + r.getKey()
-              + ": " + scrub(String.valueOf(e.getMessage())) + "; fix the credential helper or its entry in "
-              + config + ", or give credentials(user, password)", e);
-        }
+      Optional<DockerCredentials.Found> found = new DockerCredentials(config, ref.registry(), deadline).find();
+      if (found.isEmpty()) {
+        LOG.debug("{}: no credentials found in {}, pushing anonymously", settings.where(), config);
+        credentialSource = "no credentials (none given, none for " + ref.registry() + " in " + config + ")";
+        return null;
       }
-      LOG.debug("{}: no credentials found in {}, pushing anonymously", settings.where(), config);
-      credentialSource = "no credentials (none given, none for " + ref.registry() + " in " + config + ")";
-      return null;
+      DockerCredentials.Found f = found.get();
+      redactor.addCredential(f.user(), f.secret());
+      credentialSource = "the credentials from " + f.source();
+      LOG.debug("{}: using credentials from {}", settings.where(), f.source());
+      return Credential.from(f.user(), f.secret());
     }
 
     private static Path defaultDockerConfig() {
@@ -337,6 +369,7 @@ public final class RegistryPush {
         throw new IllegalStateException("no TLS in this JVM", e);
       }
       try (Socket raw = new Socket()) {
+        deadline.register(raw);
         raw.connect(new InetSocketAddress(host, ref.port()), timeout);
         raw.setSoTimeout(timeout);
         try (SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(raw, host, ref.port(), false)) {
@@ -349,6 +382,9 @@ public final class RegistryPush {
           if (hasCause(e, CertificateException.class)) {
             throw e; // TLS, but not trusted: translate() explains
           }
+          if (deadline.expired()) {
+            throw e;
+          }
           LOG.debug("{} does not speak TLS ({}); using plain HTTP", ref.registry(), e.getMessage());
           return false;
         }
@@ -356,12 +392,7 @@ public final class RegistryPush {
     }
 
     private FailoverHttpClient httpClient(boolean plainHttp, SSLContext tls) {
-      Supplier<HttpTransport> transport = () -> {
-        SSLConnectionSocketFactory sockets = tls != null ? new SSLConnectionSocketFactory(tls)
-            : SSLConnectionSocketFactory.getSystemSocketFactory();
-        return new ApacheHttpTransport(ApacheHttpTransport.newDefaultHttpClientBuilder()
-            .setSSLSocketFactory(sockets).build());
-      };
+      Supplier<HttpTransport> transport = RegistryHttp.transports(tls, deadline);
       Consumer<LogEvent> log = this::onJibLog;
       // Credentials travel over plain HTTP only to this machine.
       boolean sendAuthorizationOverHttp = ref.isLoopback();
@@ -385,15 +416,28 @@ public final class RegistryPush {
     }
 
     private RegistryException translate(Exception e) {
-      String registry = "registry " + ref.registry();
-      String what = "cannot push " + ref.repository() + ":" + String.join(",", ref.tags()) + " to " + registry;
+      String what = "cannot push " + ref.repository() + ":" + String.join(",", ref.tags()) + " to registry "
+          + ref.registry();
       String message;
-      if (e instanceof RegistryUnauthorizedException u) {
+      DamagedBlobException damaged = findCause(e, DamagedBlobException.class);
+      String readable = describe(e);
+      if (damaged != null) {
+        message = what + ": " + damaged(damaged.file, damaged.expected, damaged.expectedSize, damaged.actual,
+            damaged.actualSize);
+      } else if (deadline.expired()) {
+        message = what + ": the push did not finish within its deadline of " + Deadline.describe(deadline.timeout())
+            + " (it was " + step + "; " + readable + "); the registry is too slow or stopped answering: check it"
+            + " and the network, or allow more time with timeout(Duration)";
+      } else if (uploading != null && (readable.contains("DIGEST_INVALID")
+          || readable.contains("did not match uploaded content"))) {
+        message = what + ": the registry received other bytes than " + uploadingDigest + " (" + readable + "); "
+            + damagedAfterTheFact();
+      } else if (e instanceof RegistryUnauthorizedException u) {
         int status = u.getHttpResponseException().getStatusCode();
         if (status == 403) {
           message = what + ": HTTP 403 Forbidden with " + credentialSource + "; that user may not push to "
               + ref.repository() + ", ask the registry's administrator for push access";
-        } else if (secret == null) {
+        } else if (!hasCredential) {
           message = what + ": HTTP " + status + " Unauthorized, the registry needs credentials and there are "
               + credentialSource + "; give credentials(user, password) or run docker login " + ref.registry();
         } else {
@@ -404,12 +448,13 @@ public final class RegistryPush {
         message = what + ": the registry asks for credentials but it is reached over plain HTTP, and scratchkit"
             + " sends credentials in clear text only to a loopback registry; serve the registry over HTTPS";
       } else if (e instanceof RegistryAuthenticationFailedException) {
-        message = what + ": authentication with its token service failed with " + credentialSource + ": "
-            + e.getMessage() + "; check the credentials";
-      } else if (e instanceof InsecureRegistryException || e instanceof SSLException) {
-        Throwable tlsCause = e instanceof SSLException ? e : e.getCause();
+        message = what + ": authentication with its token service failed with " + credentialSource + " ("
+            + readable + "); check the credentials";
+      } else if (findCause(e, CertificateException.class) != null
+          || (e instanceof InsecureRegistryException && findCause(e, SSLException.class) != null)) {
+        SSLException tlsCause = findCause(e, SSLException.class);
         message = what + ": its TLS certificate is not trusted or does not match the host name ("
-            + (tlsCause == null ? e.getMessage() : tlsCause.getMessage()) + "); trust its CA with trust(CaBundle)"
+            + (tlsCause == null ? readable : tlsCause.getMessage()) + "); trust its CA with trust(CaBundle)"
             + " or the javax.net.ssl.trustStore system property"
             + (ref.isLoopback() ? "" : ", or for a registry without TLS use insecure()");
       } else if (e instanceof UnknownHostException) {
@@ -419,37 +464,238 @@ public final class RegistryPush {
         message = what + ": connection refused or unreachable (" + e.getMessage() + "); check that the registry"
             + " runs and listens on " + ref.registry() + (ref.port() == -1 ? " (port 443 for HTTPS)" : "");
       } else if (e instanceof InterruptedIOException) {
-        message = what + ": no answer within " + httpTimeoutMillis() + " ms (" + e + "); check that the registry"
-            + " is up and reachable, or raise the timeout with -Djib.httpTimeout=<milliseconds>";
+        message = what + ": no answer within " + httpTimeoutMillis() + " ms (" + readable + "); check that the"
+            + " registry is up and reachable, or raise the timeout with -Djib.httpTimeout=<milliseconds>";
+      } else if (isGarbageReply(e)) {
+        message = what + ": its reply is not what a registry sends while " + step + " (" + readable + "); check"
+            + " that " + ref.registry() + " is a container registry (Docker Registry HTTP API v2 / OCI"
+            + " distribution) and that no proxy alters the traffic";
+      } else if (e instanceof RuntimeException) { // thrown by jib or its HTTP client, see thrownByTheHttpStack
+        message = what + ": jib-core or its HTTP client failed while " + step + " (" + readable + "), most likely"
+            + " on a reply it cannot handle; check that " + ref.registry() + " is a container registry (Docker"
+            + " Registry HTTP API v2 / OCI distribution), and report this if it is";
       } else if (e instanceof ResponseException r) {
-        message = what + ": HTTP " + r.getStatusCode() + " " + r.getMessage() + "; see the registry's log";
+        message = what + ": HTTP " + r.getStatusCode() + " while " + step + " (" + readable + "); see the"
+            + " registry's log";
       } else if (e instanceof com.google.cloud.tools.jib.api.RegistryException) {
-        message = what + ": the registry refused: " + e.getMessage();
+        message = what + ": the registry refused while " + step + ": " + readable;
       } else {
-        message = what + ": " + e + "; check the network and the registry, then push again";
+        message = what + ": " + readable + " while " + step + "; check the network and the registry, then push"
+            + " again";
       }
-      return new RegistryException(scrub(message), e);
+      return new RegistryException(redactor.scrub(message), redactor.scrubbed(e));
     }
 
-    /** Defence in depth: no message or log line of ours may carry the secret. */
-    private String scrub(String text) {
-      if (text == null) {
-        return null;
+    /**
+     * Whether a runtime exception comes out of jib, google-http-client, Apache HttpClient or
+     * Jackson handling a reply (e.g. google-http-client's {@code NumberFormatException} for a
+     * header it parses as a number): the first frame outside the JDK is theirs.
+     */
+    private static boolean thrownByTheHttpStack(RuntimeException e) {
+      for (StackTraceElement frame : e.getStackTrace()) {
+        String c = frame.getClassName();
+        if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")) {
+          continue;
+        }
+        return c.startsWith("com.google.cloud.tools.jib.") || c.startsWith("com.google.api.client.")
+            || c.startsWith("com.google.common.") || c.startsWith("org.apache.http.")
+            || c.startsWith("com.fasterxml.jackson.");
       }
-      String s = secret;
-      if (s == null && settings.password() != null && settings.password().length > 0) {
-        s = new String(settings.password());
+      return false;
+    }
+
+    /** Replies that are not HTTP, or HTTP that a registry would not send. */
+    private static boolean isGarbageReply(Exception e) {
+      return findCause(e, org.apache.http.HttpException.class) != null // ProtocolException, MalformedChunkCoding...
+          || findCause(e, org.apache.http.client.ClientProtocolException.class) != null
+          || findCause(e, org.apache.http.NoHttpResponseException.class) != null
+          || findCause(e, org.apache.http.MalformedChunkCodingException.class) != null
+          || findCause(e, org.apache.http.TruncatedChunkException.class) != null
+          || findCause(e, org.apache.http.ConnectionClosedException.class) != null
+          || findCause(e, com.fasterxml.jackson.core.JsonProcessingException.class) != null
+          || findCause(e, java.net.MalformedURLException.class) != null
+          || findCause(e, java.nio.charset.CharacterCodingException.class) != null;
+    }
+
+    /**
+     * Every message of the chain that says something, scrubbed: {@code ClientProtocolException}
+     * has none of its own, its cause says "The server failed to respond with a valid HTTP response".
+     */
+    private String describe(Throwable e) {
+      List<String> parts = new ArrayList<>();
+      String last = null;
+      for (Throwable t = e; t != null && parts.size() < 6; t = t.getCause() == t ? null : t.getCause()) {
+        String m = t.getMessage();
+        if (m != null && t.getCause() != null && m.equals(t.getCause().toString())) {
+          continue; // IOException(cause) repeats the cause
+        }
+        String text = t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + oneLine(m));
+        if (m != null && m.equals(last)) {
+          continue;
+        }
+        last = m;
+        parts.add(text);
       }
-      return s != null && s.length() >= 4 ? text.replace(s, "****") : text;
+      return redactor.scrub(String.join(", caused by ", parts));
+    }
+
+    private static String oneLine(String text) {
+      String s = text.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+      return s.length() > 500 ? s.substring(0, 500) + "..." : s;
+    }
+
+    /** The registry's digest check failed: hash the staged blob now to say whether it is damaged. */
+    private String damagedAfterTheFact() {
+      try {
+        String[] actual = sha256(uploading);
+        long size = Files.size(uploading);
+        if (!actual[0].equals(uploadingDigest.toString())) {
+          return damaged(uploading, uploadingDigest, -1, actual[0], size);
+        }
+      } catch (IOException ignored) {
+        // the staged file is gone: say what is known
+      }
+      return "the local blob " + uploading + " is intact, so the bytes changed on the way (a proxy?); push again";
+    }
+
+    private String damaged(Path file, Digest expected, long expectedSize, String actual, long actualSize) {
+      String fact = "the local blob " + file + " (staged for the push) should hold " + expected
+          + (expectedSize >= 0 ? " (" + expectedSize + " bytes)" : "") + " but holds " + actual + " ("
+          + actualSize + " bytes), so the registry would refuse it (\"provided digest did not match uploaded"
+          + " content\")";
+      Optional<Path> cacheDir = settings.cache().directory();
+      Optional<Path> entry = cacheDir.flatMap(dir -> sameFile(dir, file));
+      if (entry.isPresent()) {
+        return fact + "; it is the layer cache entry " + entry.get() + " (hard-linked into the staging layout),"
+            + " which is damaged: delete that file (or the cache directory " + cacheDir.get() + ") and push again,"
+            + " or push with cache(LayerCache.disabled())";
+      }
+      if (cacheDir.isPresent() && settings.cache().enabled()) {
+        return fact + "; it was staged from the layer cache " + cacheDir.get() + ", which may be damaged: delete"
+            + " that directory and push again, or push with cache(LayerCache.disabled())";
+      }
+      return fact + "; the file changed while it was being pushed: push again";
+    }
+
+    /** The file under {@code dir} (two levels deep at most) that is the same inode as {@code file}. */
+    private static Optional<Path> sameFile(Path dir, Path file) {
+      try {
+        Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        if (key == null) {
+          return Optional.empty();
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir, 2)) {
+          return walk.limit(200_000).filter(Files::isRegularFile).filter(p -> {
+            try {
+              return key.equals(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+            } catch (IOException e) {
+              return false;
+            }
+          }).findFirst();
+        }
+      } catch (IOException | java.io.UncheckedIOException e) {
+        return Optional.empty();
+      }
+    }
+
+    private static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
+      for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        if (type.isInstance(c)) {
+          return type.cast(c);
+        }
+      }
+      return null;
     }
 
     private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-      for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-        if (type.isInstance(c)) {
-          return true;
+      return findCause(t, type) != null;
+    }
+  }
+
+  /** {@code [sha256:hex, size]} of a file. */
+  private static String[] sha256(Path file) throws IOException {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    long n = 0;
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[1 << 16];
+      int r;
+      while ((r = in.read(buffer)) > 0) {
+        sha.update(buffer, 0, r);
+        n += r;
+      }
+    }
+    return new String[] {"sha256:" + HexFormat.of().formatHex(sha.digest()), Long.toString(n)};
+  }
+
+  /** A staged blob whose bytes are hashed as they are sent: damage is named, not uploaded. */
+  private static final class VerifiedBlob implements Blob {
+    private final Path file;
+    private final Digest digest;
+    private final long size;
+
+    VerifiedBlob(Path file, Digest digest, long size) {
+      this.file = file;
+      this.digest = digest;
+      this.size = size;
+    }
+
+    @Override
+    public BlobDescriptor writeTo(OutputStream out) throws IOException {
+      MessageDigest sha;
+      try {
+        sha = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      long n = 0;
+      try (InputStream in = Files.newInputStream(file)) {
+        byte[] buffer = new byte[1 << 16];
+        int r;
+        while ((r = in.read(buffer)) > 0) {
+          sha.update(buffer, 0, r);
+          out.write(buffer, 0, r);
+          n += r;
         }
       }
-      return false;
+      String hex = HexFormat.of().formatHex(sha.digest());
+      if (n != size || !hex.equals(digest.hex())) {
+        // Thrown before the upload is committed (the PUT with the digest is never sent).
+        throw new DamagedBlobException(file, digest, size, "sha256:" + hex, n);
+      }
+      try {
+        return new BlobDescriptor(n, DescriptorDigest.fromHash(hex));
+      } catch (java.security.DigestException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public boolean isRetryable() {
+      return true;
+    }
+  }
+
+  /** A staged blob's bytes do not have its digest. */
+  private static final class DamagedBlobException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final transient Path file;
+    private final transient Digest expected;
+    private final long expectedSize;
+    private final String actual;
+    private final long actualSize;
+
+    DamagedBlobException(Path file, Digest expected, long expectedSize, String actual, long actualSize) {
+      super(file + " does not hold " + expected + " but " + actual);
+      this.file = file;
+      this.expected = expected;
+      this.expectedSize = expectedSize;
+      this.actual = actual;
+      this.actualSize = actualSize;
     }
   }
 }

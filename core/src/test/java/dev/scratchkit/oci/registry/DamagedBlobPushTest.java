@@ -1,0 +1,153 @@
+package dev.scratchkit.oci.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scratchkit.elf.Platform;
+import dev.scratchkit.oci.ContainerConfig;
+import dev.scratchkit.oci.Digest;
+import dev.scratchkit.oci.ImagePath;
+import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.LayerCache;
+import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.LayerSpec;
+import dev.scratchkit.oci.OciLayout;
+import dev.scratchkit.oci.Registry;
+import dev.scratchkit.oci.RegistryException;
+import dev.scratchkit.oci.WriteResult;
+import dev.scratchkit.testkit.LocalRegistry;
+import dev.scratchkit.testkit.Tools;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A layer blob damaged in place (same size, mtime restored) in a layout written with the
+ * layer cache — and so, through the hard link, in the cache entry the push stages from. The
+ * push either refuses before committing any damaged blob, naming the damaged cache entry and
+ * the fix, or (once the cache verifies what it serves) succeeds with the correct digest; in
+ * both cases the real registry never holds bytes under a digest they do not have.
+ */
+class DamagedBlobPushTest {
+
+  @TempDir
+  Path tmp;
+
+  private static ImageSpec image() {
+    byte[] payload = new byte[256 * 1024];
+    new java.util.Random(42).nextBytes(payload); // incompressible: damage lands in stored bytes
+    LayerSpec layer = LayerSpec.of("scratchkit: data", LayerEntry.bytes(ImagePath.of("/data.bin"), payload, 0644));
+    return ImageSpec.of(Platform.LINUX_AMD64, Instant.EPOCH,
+        ContainerConfig.empty().withEntrypoint(List.of("/data.bin")), List.of(layer));
+  }
+
+  @Test
+  void aBlobDamagedInPlaceIsNeverPushedUnderItsDigest() throws Exception {
+    Path cacheDir = tmp.resolve("cache");
+    LayerCache cache = LayerCache.at(cacheDir);
+    Path layout = tmp.resolve("layout");
+    WriteResult local = OciLayout.at(layout).cache(cache).write(image());
+    Digest layer = local.layers().get(0).digest();
+    Path blob = layout.resolve("blobs/sha256").resolve(layer.hex());
+    damageInPlace(blob);
+    assertThat(sha256(blob)).isNotEqualTo(layer.toString());
+
+    try (LocalRegistry registry = LocalRegistry.start(tmp.resolve("registry"))) {
+      Registry target = Registry.image(registry.host() + "/damaged:1").cache(cache);
+      RegistryException refused = null;
+      WriteResult pushed = null;
+      try {
+        pushed = target.write(image());
+      } catch (RegistryException e) {
+        refused = e;
+      }
+      System.out.println("outcome of the push from the damaged cache: "
+          + (refused == null ? "pushed " + pushed.digest() : "refused: " + refused.getMessage()));
+      if (refused != null) {
+        // The staging layout hard-links the damaged cache entry: the push names it and stops.
+        Path entry = cacheEntryOf(cacheDir, blob);
+        assertThat(refused.getMessage()).startsWith("cannot push damaged:1 to registry " + registry.host() + ": the"
+            + " local blob ").contains(" should hold " + layer + " (" + local.layers().get(0).size() + " bytes)"
+            + " but holds " + sha256(blob))
+            .contains("; it is the layer cache entry " + entry + " (hard-linked into the staging layout), which is"
+                + " damaged: delete that file (or the cache directory " + cacheDir + ") and push again, or push"
+                + " with cache(LayerCache.disabled())");
+        assertThat(status(registry, "/v2/damaged/blobs/" + layer)).isEqualTo(404);
+        assertThat(status(registry, "/v2/damaged/manifests/1")).isEqualTo(404);
+
+        // The fix the message gives works: without that entry the push succeeds with the right digest.
+        Files.delete(entry);
+        pushed = target.write(image());
+      }
+      assertThat(pushed.digest()).isEqualTo(local.digest());
+      // skopeo copies it back; every blob it got has the digest it is named by.
+      Path pulled = tmp.resolve("pulled");
+      Tools.run(Duration.ofMinutes(2), null, null, List.of(Tools.require("skopeo").toString(), "--insecure-policy",
+          "copy", "--src-tls-verify=false", "docker://" + registry.host() + "/damaged:1", "oci:" + pulled + ":p"))
+          .assertOk();
+      try (Stream<Path> blobs = Files.list(pulled.resolve("blobs/sha256"))) {
+        List<Path> all = blobs.toList();
+        assertThat(all).hasSize(3);
+        for (Path b : all) {
+          assertThat(sha256(b)).isEqualTo("sha256:" + b.getFileName());
+        }
+      }
+      assertThat(Files.exists(pulled.resolve("blobs/sha256").resolve(layer.hex()))).isTrue();
+    }
+  }
+
+  /** Flips bytes in the middle, keeping size and modification time. */
+  static void damageInPlace(Path file) throws Exception {
+    FileTime mtime = Files.getLastModifiedTime(file);
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      long middle = f.length() / 2;
+      f.seek(middle);
+      byte[] b = new byte[16];
+      f.readFully(b);
+      for (int i = 0; i < b.length; i++) {
+        b[i] ^= (byte) 0xA5;
+      }
+      f.seek(middle);
+      f.write(b);
+    }
+    Files.setLastModifiedTime(file, mtime);
+  }
+
+  private static Path cacheEntryOf(Path cacheDir, Path blob) throws Exception {
+    Object key = Files.readAttributes(blob, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    try (Stream<Path> walk = Files.walk(cacheDir)) {
+      return walk.filter(Files::isRegularFile).filter(p -> {
+        try {
+          return key.equals(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      }).findFirst().orElseThrow(() -> new AssertionError("no cache entry is " + blob));
+    }
+  }
+
+  private static int status(LocalRegistry registry, String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + path))
+        .header("Accept", "application/vnd.oci.image.manifest.v1+json")
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  static String sha256(Path file) throws Exception {
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    sha.update(Files.readAllBytes(file));
+    return "sha256:" + HexFormat.of().formatHex(sha.digest());
+  }
+}
