@@ -117,7 +117,7 @@ final class CaCertificatesRule implements Rule {
   }
 
   private static Kind kind(CheckContext image) {
-    if (image.executed().map(e -> e.elf().goBuildInfo().isPresent()).orElse(false)) {
+    if (image.isGo()) {
       return Kind.GO;
     }
     return isJava(image) ? Kind.JAVA : Kind.OPENSSL;

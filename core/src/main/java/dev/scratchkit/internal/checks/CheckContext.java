@@ -158,6 +158,12 @@ public final class CheckContext {
     return executed().map(e -> e.elf().runtimeNeeds()).orElse(List.of());
   }
 
+  /** {@return true if the executed program is a Go program (build info, or Go runtime evidence)} */
+  boolean isGo() {
+    return executed().map(e -> e.elf().goBuildInfo().isPresent()).orElse(false)
+        || runtimeNeeds().stream().anyMatch(n -> n.evidence().startsWith("Go "));
+  }
+
   boolean needs(RuntimeNeed.Kind kind) {
     return runtimeNeeds().stream().anyMatch(n -> n.kind() == kind);
   }
@@ -221,8 +227,8 @@ public final class CheckContext {
       case TOO_MANY_LINKS:
         return path + " goes through more than " + ImageView.MAX_LINKS + " symbolic links" + links;
       default:
-        return path + " does not exist in the image" + (r.realPath().equals(path) ? "" : " (it leads to "
-            + r.realPath() + ")") + links;
+        return path + " does not exist in the image" + (r.realPath().equals(path) ? "" : " (" + r.realPath()
+            + " is missing)") + links;
     }
   }
 

@@ -40,9 +40,11 @@ final class SharedLibrariesRule implements Rule {
     for (MissingLibrary missing : closure.missing()) {
       boolean interpreter = elf.interpreter().map(missing.name()::equals).orElse(false)
           && missing.neededBy().equals(closure.executable());
-      String changed = changedOnTheWay(image.view(), missing);
+      ImageView.Resolution r = image.view().resolve(missing.name());
+      List<String> way = new java.util.ArrayList<>(missing.searched());
+      way.add(r.realPath());
+      String changed = changedOnTheWay(image.view(), missing.name(), way);
       if (interpreter) {
-        ImageView.Resolution r = image.view().resolve(missing.name());
         findings.add(new Finding(NAME, "INTERPRETER_MISSING", Severity.ERROR, missing.name(), program
             + " is dynamically linked: its interpreter (PT_INTERP) is " + missing.name() + ", and "
             + CheckContext.why(missing.name(), r) + changed + ". The kernel cannot start the program without it"
@@ -80,11 +82,10 @@ final class SharedLibrariesRule implements Rule {
   }
 
   /** A layer that changed a directory's kind on the way explains many a missing library. */
-  private static String changedOnTheWay(ImageView view, MissingLibrary missing) {
+  private static String changedOnTheWay(ImageView view, String name, List<String> way) {
     for (ImageView.Change change : view.changes()) {
       String p = change.path();
-      boolean onTheWay = missing.name().startsWith(p + "/")
-          || missing.searched().stream().anyMatch(s -> s.equals(p) || s.startsWith(p + "/"));
+      boolean onTheWay = name.startsWith(p + "/") || way.stream().anyMatch(s -> s.equals(p) || s.startsWith(p + "/"));
       if (onTheWay) {
         return "; layer " + (change.layer() + 1) + " replaced " + p + " (" + describe(change.before()) + ") with a "
             + change.after().name().toLowerCase(java.util.Locale.ROOT);

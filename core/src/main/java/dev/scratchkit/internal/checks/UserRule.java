@@ -68,7 +68,7 @@ final class UserRule implements Rule {
     }
     Optional<RuntimeNeed> lookups = image.need(RuntimeNeed.Kind.USER_DATABASE);
     if (numeric && entry.isEmpty() && lookups.isPresent()) {
-      boolean go = image.executed().map(e -> e.elf().goBuildInfo().isPresent()).orElse(false);
+      boolean go = image.isGo();
       findings.add(new Finding(NAME, "USER_WITHOUT_ENTRY", Severity.WARNING, "/etc/passwd", "User \"" + user
           + "\" has no entry in " + (passwd.isEmpty() ? "/etc/passwd (the image has none)" : "the image's /etc/passwd")
           + ", and the program looks users up (" + lookups.get().evidence() + "); those lookups fail.",
