@@ -37,9 +37,14 @@ final class SharedLibrariesRule implements Rule {
     String started = image.lookup().map(CheckContext.Lookup::name).orElse(program);
     LibraryClosure closure = found.get();
     String staticFix = staticFix(elf);
+    // Without its interpreter the kernel refuses the program: the loader never gets to report a library.
+    boolean noInterpreter = elf.interpreter().isPresent() && closure.interpreter().isEmpty();
     for (MissingLibrary missing : closure.missing()) {
       boolean interpreter = elf.interpreter().map(missing.name()::equals).orElse(false)
           && missing.neededBy().equals(closure.executable());
+      if (noInterpreter && !interpreter) {
+        continue;
+      }
       ImageView.Resolution r = image.view().resolve(missing.name());
       List<String> way = new java.util.ArrayList<>(missing.searched());
       way.add(r.realPath());
