@@ -58,9 +58,7 @@ final class CaCertificatesRule implements Rule {
     if (problem != null) {
       // The config promises a bundle there: wrong whatever the program.
       Resolution r = view.resolve(certFile.get());
-      String runtime = r.failure() == ImageView.Failure.NOT_A_DIRECTORY ? "open " + certFile.get() + ": not a directory"
-          : r.found() && r.node().isDirectory() ? "read " + certFile.get() + ": is a directory"
-          : "x509: certificate signed by unknown authority";
+      String runtime = goError(view, certFile);
       findings.add(new Finding(NAME, "CA_BUNDLE_BROKEN", Severity.WARNING, certFile.get(), "SSL_CERT_FILE names "
           + certFile.get() + ", but " + problem + (evidence.isPresent() ? "; the program verifies TLS servers ("
               + evidence.get() + ") and finds no other certificates" : "; TLS verification will fail") + ".",
@@ -74,7 +72,7 @@ final class CaCertificatesRule implements Rule {
     if (evidence.isEmpty()) {
       return;
     }
-    String runtime = kind == Kind.GO ? "x509: certificate signed by unknown authority"
+    String runtime = kind == Kind.GO ? goError(view, certFile)
         : kind == Kind.OPENSSL ? "certificate verify failed"
         : "PKIX path building failed";
     findings.add(new Finding(NAME, "CA_CERTIFICATES_MISSING", Severity.WARNING, tried.isEmpty() ? "/etc/ssl/certs"
@@ -85,6 +83,35 @@ final class CaCertificatesRule implements Rule {
             kind == Kind.JAVA ? "Keep the runtime's lib/security/cacerts in the image (jlink keeps it)."
                 : "COPY a CA bundle to /etc/ssl/certs/ca-certificates.crt (e.g. COPY --from=build"
                     + " /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/), and set SSL_CERT_FILE to it.")));
+  }
+
+  /**
+   * What Go's crypto/x509 reports when it finds no root: its first error other than "not found"
+   * while reading its files and directories, else that the server's authority is unknown.
+   */
+  static String goError(ImageView view, Optional<String> certFile) {
+    String first = null;
+    for (String f : certFile.map(List::of).orElse(GO_FILES)) {
+      Resolution r = view.resolve(f);
+      if (r.found() && r.node().isFile()) {
+        break; // Go reads the first file it can and stops there
+      }
+      if (first == null && r.failure() == ImageView.Failure.NOT_A_DIRECTORY) {
+        first = "open " + f + ": not a directory";
+      } else if (first == null && r.found() && r.node().isDirectory()) {
+        first = "read " + f + ": is a directory";
+      }
+    }
+    Optional<List<String>> certDirs = view.envValue("SSL_CERT_DIR").filter(s -> !s.isEmpty())
+        .map(s -> Arrays.stream(s.split(":")).filter(d -> !d.isEmpty()).toList());
+    for (String d : certDirs.orElse(GO_DIRS)) {
+      Resolution r = view.resolve(d);
+      if (first == null && (r.failure() == ImageView.Failure.NOT_A_DIRECTORY || r.found() && !r.node().isDirectory())) {
+        first = "open " + d + ": not a directory";
+      }
+    }
+    return first == null ? "x509: certificate signed by unknown authority"
+        : "x509: failed to load system roots and no roots provided; " + first;
   }
 
   /** What shows the program does TLS: Go's crypto/x509, a TLS library in its closure, a Java runtime. */

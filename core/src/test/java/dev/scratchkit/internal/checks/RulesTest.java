@@ -265,7 +265,8 @@ class RulesTest {
     Finding f = only(findings, "CA_BUNDLE_BROKEN");
     assertThat(f.severity()).isEqualTo(Severity.WARNING);
     assertThat(f.message()).contains("/etc/ssl/certs is a file (layer 4), not a directory");
-    assertThat(f.runtimeError()).isEqualTo("open /etc/ssl/certs/ca-certificates.crt: not a directory");
+    assertThat(f.runtimeError()).isEqualTo("x509: failed to load system roots and no roots provided;"
+        + " open /etc/ssl/certs/ca-certificates.crt: not a directory");
     Finding replaced = only(findings, "DIRECTORY_REPLACED");
     assertThat(replaced.severity()).isEqualTo(Severity.ERROR);
     assertThat(replaced.message()).contains("it hides 1 entry of lower layers: /etc/ssl/certs/ca-certificates.crt");
