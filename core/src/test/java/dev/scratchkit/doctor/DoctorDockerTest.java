@@ -18,7 +18,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,8 +43,8 @@ class DoctorDockerTest {
   private record Case(String name, String dockerfile, Map<String, Path> files, List<String> args, boolean hostNetwork,
       List<String> errors) {}
 
-  @BeforeAll
-  static void engine() {
+  /** Skips (fails in strict mode) here, so the report shows why, when no engine answers. */
+  private static void engine() {
     Path docker = Tools.require("docker");
     String host = System.getenv("DOCKER_HOST");
     String reason = null;
@@ -200,6 +199,7 @@ class DoctorDockerTest {
 
   @Test
   void everyErrorFindingIsTheFailureDockerRunShowsAndTheGoodImagesRun() throws IOException {
+    engine();
     Map<String, List<Finding>> fromDockerSave = new LinkedHashMap<>();
     List<String> mismatches = new ArrayList<>();
     for (Case c : cases()) {

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -489,10 +488,6 @@ public final class ImageView implements RootFileSystem, Closeable {
   public static String parent(String path) {
     int slash = path.lastIndexOf('/');
     return slash <= 0 ? "/" : path.substring(0, slash);
-  }
-
-  static List<Change> unmodifiable(List<Change> changes) {
-    return Collections.unmodifiableList(changes);
   }
 
   /** Builds a view layer by layer: the merge. */
