@@ -2,6 +2,7 @@ package dev.scratchkit;
 
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.elf.Platform;
+import dev.scratchkit.internal.checks.CandidateChecks;
 import dev.scratchkit.internal.image.ImageAssembler;
 import dev.scratchkit.oci.ContainerConfig;
 import dev.scratchkit.oci.ImagePath;
@@ -392,8 +393,16 @@ public final class ScratchImage {
           new LinkedHashMap<>(env), user, workingDirectory, caCertificates, caBundle, bundleSharedLibraries, sysroot,
           timezoneData, List.copyOf(sources), new LinkedHashMap<>(labels), new LinkedHashMap<>(annotations),
           List.copyOf(exposedPorts), creationTime, platform, strict);
-      ImageAssembler.Assembled assembled = new ImageAssembler(request).assemble();
-      return new ScratchImage(assembled.spec(), assembled.warnings());
+      List<ScratchImageException.Problem> inputs = CandidateChecks.inputProblems(entrypoint, entrypointPath, env);
+      ImageAssembler.Assembled assembled;
+      try {
+        assembled = new ImageAssembler(request).assemble();
+      } catch (ScratchImageException e) {
+        throw CandidateChecks.withInputs(inputs, e);
+      }
+      // The same rules as the doctor, on the image as it will run.
+      return new ScratchImage(assembled.spec(), CandidateChecks.check(assembled.spec(), inputs,
+          assembled.warnings(), strict));
     }
   }
 }

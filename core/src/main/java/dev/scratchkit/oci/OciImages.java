@@ -490,4 +490,89 @@ public final class OciImages {
   public String toString() {
     return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " " + source + ": " + tags();
   }
+
+  // readLayer: minimal version
+
+  /** Receives a layer's entries in tar order. */
+  @FunctionalInterface
+  public interface LayerReader {
+    /**
+     * One entry.
+     *
+     * @param entry the entry
+     * @param content the file's content (empty for anything but a regular file); valid only
+     *     during the call
+     * @throws IOException to stop reading
+     */
+    void entry(Entry entry, InputStream content) throws IOException;
+  }
+
+  /**
+   * Streams one layer's entries in tar order, each with its content; the blob's digest is
+   * checked once it has been read to its end.
+   *
+   * @param layer a layer of one of {@link #images()}
+   * @param reader receives each entry
+   * @throws OciException if the blob is missing, damaged or does not match its digest
+   */
+  public void readLayer(Layer layer, LayerReader reader) {
+    try {
+      if (kind == Kind.OCI_LAYOUT) {
+        try (InputStream in = Files.newInputStream(source.resolve(layer.blobPath()))) {
+          streamLayer(layer, in, reader);
+        }
+        return;
+      }
+      try (TarFile tar = new TarFile(source)) {
+        try (InputStream in = new ArchiveSource(source, tar).open(layer.blobPath())) {
+          streamLayer(layer, in, reader);
+        }
+      }
+    } catch (IOException e) {
+      throw new OciException("cannot read layer " + layer.digest() + " of " + source + ": " + e
+          + "; the blob is missing or damaged", e);
+    }
+  }
+
+  private void streamLayer(Layer layer, InputStream raw, LayerReader reader) throws IOException {
+    java.security.MessageDigest sha = dev.scratchkit.internal.oci.DigestingOutputStream.newSha256();
+    InputStream hashed = new java.security.DigestInputStream(raw, sha);
+    InputStream in = new BufferedInputStream(hashed, 64 * 1024);
+    in.mark(2);
+    int b1 = in.read();
+    int b2 = in.read();
+    in.reset();
+    InputStream body = b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in, 64 * 1024) : in;
+    TarArchiveInputStream tar = new TarArchiveInputStream(body, StandardCharsets.UTF_8.name());
+    TarArchiveEntry e;
+    while ((e = tar.getNextEntry()) != null) {
+      String name = e.getName();
+      while (name.startsWith("./")) {
+        name = name.substring(2);
+      }
+      String path = "/" + (name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
+      LayerEntry.Type type = e.isDirectory() ? LayerEntry.Type.DIRECTORY : e.isSymbolicLink() ? LayerEntry.Type.SYMLINK
+          : e.isLink() ? LayerEntry.Type.HARD_LINK : LayerEntry.Type.FILE;
+      String link = e.getLinkName() == null ? "" : e.getLinkName();
+      if (type == LayerEntry.Type.HARD_LINK && !link.startsWith("/")) {
+        link = "/" + (link.startsWith("./") ? link.substring(2) : link);
+      }
+      Entry entry = new Entry(path, type, e.getMode() & 07777, e.getLongUserId(), e.getLongGroupId(),
+          type == LayerEntry.Type.FILE ? e.getSize() : 0, link, e.getLastModifiedTime().toInstant(),
+          e.getUserName(), e.getGroupName());
+      InputStream content = new java.io.FilterInputStream(tar) {
+        @Override
+        public void close() {
+          // the next entry follows in the same stream
+        }
+      };
+      reader.entry(entry, type == LayerEntry.Type.FILE ? content : InputStream.nullInputStream());
+    }
+    in.transferTo(java.io.OutputStream.nullOutputStream());
+    Digest actual = Digest.ofSha256(sha.digest());
+    if (!actual.equals(layer.digest())) {
+      throw new OciException("layer " + layer.digest() + " of " + source + " has digest " + actual
+          + "; the blob is damaged or was replaced");
+    }
+  }
 }

@@ -14,9 +14,9 @@ import java.util.Map;
 
 /**
  * The target filesystem seen from this machine: absolute in-image paths are walked one component
- * at a time under the sysroot, following symbolic links inside the sysroot (an absolute link
- * target restarts at the sysroot, {@code ..} never climbs above it), so a lookup never escapes
- * the sysroot and every link followed is recorded.
+ * at a time in a {@link RootFileSystem} (a sysroot, or an image's layers), following symbolic
+ * links inside it (an absolute link target restarts at the root, {@code ..} never climbs above
+ * it), so a lookup never escapes the root and every link followed is recorded.
  *
  * <p>An application directory outside the sysroot can be laid over one in-image directory: paths
  * reached from the program's {@code $ORIGIN} then walk the host directory instead.
@@ -27,16 +27,20 @@ final class ImageFs {
 
   enum Kind { FILE, DIRECTORY }
 
-  /** The result of a walk: the links followed and the real path (in the image and on the host). */
-  record Walk(List<Symlink> links, String realPath, Path hostPath, Kind kind) {}
+  /** The result of a walk: the links followed and the real path (in the image; for a file, on this machine). */
+  record Walk(List<Symlink> links, String realPath, Path hostPath, Kind kind) {
+    Walk withHostPath(Path host) {
+      return new Walk(links, realPath, host, kind);
+    }
+  }
 
-  private final Path sysroot;
+  private final RootFileSystem root;
   private final List<String> appImageDir;
   private final Path appHostDir;
   private final Map<String, Walk> memo = new HashMap<>();
 
-  ImageFs(Path sysroot, String appImageDir, Path appHostDir) {
-    this.sysroot = sysroot;
+  ImageFs(RootFileSystem root, String appImageDir, Path appHostDir) {
+    this.root = root;
     this.appImageDir = appImageDir == null ? null : components(appImageDir);
     this.appHostDir = appHostDir;
   }
@@ -57,33 +61,26 @@ final class ImageFs {
     List<String> done = new ArrayList<>();
     List<Symlink> links = new ArrayList<>();
     boolean inApp = app;
-    BasicFileAttributes attributes = null;
+    RootFileSystem.Node node = new RootFileSystem.Node(RootFileSystem.Type.DIRECTORY, null);
     while (!todo.isEmpty()) {
       String c = todo.pollFirst();
       if (c.equals("..")) {
         if (!done.isEmpty()) {
           done.remove(done.size() - 1);
         }
-        attributes = null;
+        node = null;
         continue;
       }
       done.add(c);
-      Path host = host(done, inApp);
-      try {
-        attributes = Files.readAttributes(host, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      } catch (IOException | SecurityException e) {
+      node = lookup(done, inApp);
+      if (node == null) {
         return null;
       }
-      if (attributes.isSymbolicLink()) {
+      if (node.type() == RootFileSystem.Type.SYMLINK) {
         if (links.size() >= MAX_LINKS) {
           return null;
         }
-        String text;
-        try {
-          text = Files.readSymbolicLink(host).toString();
-        } catch (IOException | SecurityException | UnsupportedOperationException e) {
-          return null;
-        }
+        String text = node.linkTarget();
         links.add(new Symlink(join(done), text));
         done.remove(done.size() - 1);
         if (text.startsWith("/")) {
@@ -94,31 +91,51 @@ final class ImageFs {
         for (int i = parts.size() - 1; i >= 0; i--) {
           todo.addFirst(parts.get(i));
         }
-        attributes = null;
-      } else if (!todo.isEmpty() && !attributes.isDirectory()) {
+        node = null;
+      } else if (!todo.isEmpty() && node.type() != RootFileSystem.Type.DIRECTORY) {
         return null;
       }
     }
-    Path host = host(done, inApp);
-    if (attributes == null) {
-      try {
-        attributes = Files.readAttributes(host, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      } catch (IOException | SecurityException e) {
+    if (node == null) {
+      node = done.isEmpty() ? new RootFileSystem.Node(RootFileSystem.Type.DIRECTORY, null) : lookup(done, inApp);
+      if (node == null) {
         return null;
       }
     }
-    Kind kind = attributes.isRegularFile() ? Kind.FILE : attributes.isDirectory() ? Kind.DIRECTORY : null;
-    return kind == null ? null : new Walk(List.copyOf(links), join(done), host, kind);
+    Kind kind = node.type() == RootFileSystem.Type.FILE ? Kind.FILE
+        : node.type() == RootFileSystem.Type.DIRECTORY ? Kind.DIRECTORY : null;
+    if (kind == null) {
+      return null;
+    }
+    // A file of the root gets its local copy only when its content is read (hostPath(walk)).
+    Path host = kind == Kind.FILE && inApp ? host(done) : null;
+    return new Walk(List.copyOf(links), join(done), host, kind);
   }
 
-  private Path host(List<String> image, boolean inApp) {
+  /** The walk of a file with its file on this machine, which the root provides on demand. */
+  Walk withContent(Walk walk) {
+    return walk.hostPath() != null ? walk : walk.withHostPath(root.localFile(walk.realPath()));
+  }
+
+  private RootFileSystem.Node lookup(List<String> done, boolean inApp) {
     if (!inApp) {
-      Path p = sysroot;
-      for (String c : image) {
-        p = p.resolve(c);
-      }
-      return p;
+      return root.lookup(join(done)).orElse(null);
     }
+    Path host = host(done);
+    try {
+      BasicFileAttributes a = Files.readAttributes(host, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (a.isSymbolicLink()) {
+        return new RootFileSystem.Node(RootFileSystem.Type.SYMLINK, Files.readSymbolicLink(host).toString());
+      }
+      return new RootFileSystem.Node(a.isRegularFile() ? RootFileSystem.Type.FILE
+          : a.isDirectory() ? RootFileSystem.Type.DIRECTORY : RootFileSystem.Type.OTHER, null);
+    } catch (IOException | SecurityException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  /** The host path of an in-image path inside the application overlay. */
+  private Path host(List<String> image) {
     // In the overlay: the host directory stands for appImageDir; walk relative to it.
     int common = 0;
     while (common < image.size() && common < appImageDir.size() && image.get(common).equals(appImageDir.get(common))) {

@@ -2,7 +2,6 @@ package dev.scratchkit.elf;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,21 +22,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the shared libraries a program loads the way glibc's dynamic loader finds them, in a
- * sysroot: the target filesystem as a directory on this machine ({@code /} for this machine).
- * Nothing is executed, so a sysroot of another architecture works the same.
+ * sysroot (the target filesystem as a directory on this machine, {@code /} for this machine) or
+ * in any other {@link RootFileSystem}, such as an image's merged layers ({@link #forImage}).
+ * Nothing is executed, so a root of another architecture works the same.
  *
  * <p>For each DT_NEEDED name, breadth-first from the program: a name already loaded (by the name
  * it was asked for, its path or its DT_SONAME) is reused; a name with a slash is a path; otherwise
  * the search tries DT_RPATH of the requesting object and of the objects that loaded it (only when
  * the requesting object has no DT_RUNPATH; an object's DT_RPATH is ignored if it has a
- * DT_RUNPATH), then DT_RUNPATH, with {@code $ORIGIN}, {@code $LIB} and {@code $PLATFORM}
+ * DT_RUNPATH), then {@code LD_LIBRARY_PATH} if {@linkplain #withLibraryPath given}, then DT_RUNPATH, with {@code $ORIGIN}, {@code $LIB} and {@code $PLATFORM}
  * expanded; then the sysroot's {@code /etc/ld.so.cache} (or, when the sysroot has no cache, the
  * directories of {@code /etc/ld.so.conf} and its includes, as ldconfig would cache them); then the
  * default directories ({@code /lib/<multiarch>}, {@code /usr/lib/<multiarch>}, {@code /lib},
  * {@code /usr/lib} on a multiarch system, else {@code /lib64}, {@code /usr/lib64} for 64-bit
  * targets), unless the requesting object has DF_1_NODEFLIB. A candidate counts only if its ELF
- * class, byte order and machine match the program's. {@code LD_LIBRARY_PATH} is not used: it is
- * not part of an image. The hardware-capability subdirectories ({@code glibc-hwcaps/x86-64-v3},
+ * class, byte order and machine match the program's. The host's {@code LD_LIBRARY_PATH} is never
+ * used. The hardware-capability subdirectories ({@code glibc-hwcaps/x86-64-v3},
  * …) are not searched, since the CPU that will run the image is not known.
  */
 public final class LibraryResolver {
@@ -46,13 +46,17 @@ public final class LibraryResolver {
   private static final int MAX_OBJECTS = 10_000;
   private static final long MAX_CACHE_BYTES = 64L << 20;
 
+  private final RootFileSystem root;
   private final Path sysroot;
+  private final List<String> libraryPath;
   private LdSoCache cache;
   private boolean cacheRead;
   private List<String> confDirectories;
 
-  private LibraryResolver(Path sysroot) {
+  private LibraryResolver(RootFileSystem root, Path sysroot, List<String> libraryPath) {
+    this.root = root;
     this.sysroot = sysroot;
+    this.libraryPath = libraryPath;
   }
 
   /**
@@ -79,13 +83,43 @@ public final class LibraryResolver {
       throw new IllegalArgumentException("sysroot " + sysroot.toAbsolutePath() + " is not a directory");
     }
     try {
-      return new LibraryResolver(sysroot.toRealPath());
+      Path real = sysroot.toRealPath();
+      return new LibraryResolver(RootFileSystem.sysroot(real), real, List.of());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot resolve sysroot " + sysroot.toAbsolutePath(), e);
     }
   }
 
-  /** {@return the sysroot, as a real path (absolute, symbolic links resolved)} */
+  /**
+   * Resolves inside an image's own files, as its loader will at run time: every program is
+   * taken to be in the image at the path given to {@link #resolve(ElfFile, String)}, and nothing
+   * outside the file system is looked at.
+   *
+   * @param image the image's merged file system (or any other target file system)
+   * @return a resolver for it; it reads the image's {@code /etc/ld.so.cache} (or
+   *     {@code /etc/ld.so.conf}) when first needed and keeps it
+   */
+  public static LibraryResolver forImage(RootFileSystem image) {
+    Objects.requireNonNull(image, "image");
+    return new LibraryResolver(image, null, List.of());
+  }
+
+  /**
+   * The same resolver with an {@code LD_LIBRARY_PATH}, as an image's {@code Env} may set it:
+   * searched after DT_RPATH and before DT_RUNPATH, as glibc does.
+   *
+   * @param directories absolute directories in search order (relative ones are skipped, as they
+   *     depend on the working directory)
+   * @return a new resolver
+   */
+  public LibraryResolver withLibraryPath(List<String> directories) {
+    return new LibraryResolver(root, sysroot, List.copyOf(directories));
+  }
+
+  /**
+   * {@return the sysroot, as a real path (absolute, symbolic links resolved); {@code null} for a
+   * resolver {@linkplain #forImage(RootFileSystem) over an image}}
+   */
   public Path sysroot() {
     return sysroot;
   }
@@ -122,12 +156,12 @@ public final class LibraryResolver {
   private LdSoCache cache() {
     if (!cacheRead) {
       cacheRead = true;
-      Path file = sysroot.resolve("etc/ld.so.cache");
+      Path file = rootFile("/etc/ld.so.cache");
       try {
-        if (Files.isRegularFile(file) && Files.size(file) <= MAX_CACHE_BYTES) {
+        if (file != null && Files.size(file) <= MAX_CACHE_BYTES) {
           cache = LdSoCache.parse(Files.readAllBytes(file));
         }
-      } catch (IOException | Defect e) {
+      } catch (IOException | UncheckedIOException | Defect e) {
         LOG.warn("ignoring {}: {}", file, e.getMessage());
       }
     }
@@ -148,14 +182,15 @@ public final class LibraryResolver {
     if (depth > 16 || !seen.add(imagePath)) {
       return;
     }
-    Path file = sysroot.resolve(imagePath.substring(1));
+    Path file = null;
     List<String> lines;
     try {
-      if (!Files.isRegularFile(file) || Files.size(file) > (1 << 20)) {
+      file = rootFile(imagePath);
+      if (file == null || Files.size(file) > (1 << 20)) {
         return;
       }
       lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1);
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       LOG.warn("ignoring {}: {}", file, e.getMessage());
       return;
     }
@@ -193,16 +228,23 @@ public final class LibraryResolver {
     }
     PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + name);
     TreeSet<String> out = new TreeSet<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(sysroot.resolve(dir.substring(1)))) {
-      for (Path entry : entries) {
-        if (matcher.matches(entry.getFileName())) {
-          out.add((dir.equals("/") ? "" : dir) + "/" + entry.getFileName());
-        }
-      }
-    } catch (IOException e) {
+    ImageFs.Walk w = new ImageFs(root, null, null).walk(dir, false);
+    if (w == null || w.kind() != ImageFs.Kind.DIRECTORY) {
       return List.of();
     }
+    for (String entry : root.list(w.realPath())) {
+      if (matcher.matches(Path.of(entry))) {
+        out.add((dir.equals("/") ? "" : dir) + "/" + entry);
+      }
+    }
     return List.copyOf(out);
+  }
+
+  /** The regular file at an in-root path (links followed inside the root), or null. */
+  private Path rootFile(String imagePath) {
+    ImageFs fs = new ImageFs(root, null, null);
+    ImageFs.Walk w = fs.walk(imagePath, false);
+    return w == null || w.kind() != ImageFs.Kind.FILE ? null : fs.withContent(w).hostPath();
   }
 
   /** One loaded object: how it was opened, what it says, who loaded it. */
@@ -255,7 +297,15 @@ public final class LibraryResolver {
       } catch (IOException e) {
         // keep the path as given; it was readable a moment ago
       }
-      if (pathInImage != null) {
+      if (sysroot == null) {
+        // An image: the program is one of its files.
+        if (pathInImage == null || !pathInImage.startsWith("/")) {
+          throw new IllegalArgumentException("a resolver over an image needs the program's absolute path in it,"
+              + " got " + pathInImage);
+        }
+        programPath = ImageFs.join(ImageFs.components(pathInImage));
+        programInApp = false;
+      } else if (pathInImage != null) {
         if (!pathInImage.startsWith("/")) {
           throw new IllegalArgumentException("path in image must be absolute: " + pathInImage);
         }
@@ -269,7 +319,7 @@ public final class LibraryResolver {
         programInApp = true;
       }
       Path parent = host.getParent() == null ? host : host.getParent();
-      fs = new ImageFs(sysroot, programInApp ? ImageFs.parent(programPath) : null, programInApp ? parent : null);
+      fs = new ImageFs(root, programInApp ? ImageFs.parent(programPath) : null, programInApp ? parent : null);
       String triplet = target.multiarch();
       boolean debian = triplet != null && (isDirectory("/lib/" + triplet) || isDirectory("/usr/lib/" + triplet));
       if (debian) {
@@ -386,7 +436,12 @@ public final class LibraryResolver {
           }
         }
       }
-      Found f = searchPath(requester.data.runpath(), requester, name, SearchSource.RUNPATH, searched);
+      Found f = libraryPath.isEmpty() ? null
+          : searchPath(String.join(":", libraryPath), requester, name, SearchSource.LD_LIBRARY_PATH, searched);
+      if (f != null) {
+        return f;
+      }
+      f = searchPath(requester.data.runpath(), requester, name, SearchSource.RUNPATH, searched);
       if (f != null) {
         return f;
       }
@@ -453,8 +508,15 @@ public final class LibraryResolver {
 
     /** The file at an in-image path if it exists and is an ELF object for the program's target. */
     private Found candidate(String path, boolean app, SearchSource via) {
-      ImageFs.Walk w = fs.walk(path, app);
-      if (w == null || w.kind() != ImageFs.Kind.FILE) {
+      ImageFs.Walk found = fs.walk(path, app);
+      if (found == null || found.kind() != ImageFs.Kind.FILE) {
+        return null;
+      }
+      ImageFs.Walk w;
+      try {
+        w = fs.withContent(found);
+      } catch (UncheckedIOException e) {
+        LOG.debug("skipping {}: {}", path, e.getMessage());
         return null;
       }
       Optional<ElfReader.Data> data = headers.computeIfAbsent(w.hostPath(), host -> {

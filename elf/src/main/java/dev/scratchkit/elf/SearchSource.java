@@ -8,10 +8,15 @@ public enum SearchSource {
   PATH,
   /** DT_RPATH of the requesting object or of the objects that loaded it. */
   RPATH,
+  /**
+   * {@code LD_LIBRARY_PATH}, as an image's {@code Env} sets it (see
+   * {@link LibraryResolver#withLibraryPath(java.util.List)}); searched before DT_RUNPATH.
+   */
+  LD_LIBRARY_PATH,
   /** DT_RUNPATH of the requesting object. */
   RUNPATH,
   /**
-   * The sysroot's {@code /etc/ld.so.cache}. An image without that cache file will not find the
+   * The root's {@code /etc/ld.so.cache}. An image without that cache file will not find the
    * library this way unless it is also in a default directory.
    */
   LD_SO_CACHE,

@@ -1,0 +1,77 @@
+package dev.scratchkit.doctor;
+
+import dev.scratchkit.internal.checks.Rule;
+import dev.scratchkit.internal.checks.Rules;
+import dev.scratchkit.internal.view.ImageView;
+import dev.scratchkit.internal.view.ImageViews;
+import dev.scratchkit.oci.OciException;
+import dev.scratchkit.oci.OciImages;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Tells why an image would not run, whoever built it: reads the image's own files and config as
+ * the runtime will see them (layers merged, whiteouts applied, links followed inside the image)
+ * and runs the same rules {@link dev.scratchkit.ScratchImage.Builder#build()} runs on its
+ * candidate image.
+ *
+ * <pre>{@code
+ * Diagnosis d = ImageDoctor.examine(Path.of("app.tar"));   // docker save, an OCI layout or archive
+ * System.out.println(d);
+ * }</pre>
+ *
+ * <p>What is read is bounded: every entry's metadata, small files and each file's first bytes;
+ * larger files (the program, its libraries) are streamed again from their layer when a rule
+ * needs them, into temporary files deleted before {@code examine} returns.
+ */
+public final class ImageDoctor {
+
+  private ImageDoctor() {}
+
+  /**
+   * Examines the single image of a {@code docker save} tar, an OCI layout or an OCI archive.
+   *
+   * @param layoutOrArchive a layout directory or an archive file
+   * @return the findings
+   * @throws OciException if it cannot be read, or holds several images (pick one with
+   *     {@link #examine(OciImages, OciImages.Image)})
+   */
+  public static Diagnosis examine(Path layoutOrArchive) {
+    OciImages images = OciImages.read(layoutOrArchive);
+    List<OciImages.Image> all = images.images();
+    if (all.size() != 1) {
+      throw new OciException(images.source() + " holds " + all.size() + " images ("
+          + all.stream().map(OciImages.Image::toString).collect(Collectors.joining("; ")) + "); pick one:"
+          + " ImageDoctor.examine(images, images.image(tag))");
+    }
+    return examine(images, all.get(0));
+  }
+
+  /**
+   * Examines one image read with {@link OciImages}.
+   *
+   * @param images where the image was read from (its layers are read from there)
+   * @param image one of {@code images.images()}, e.g. {@code images.image("app:1")}
+   * @return the findings
+   * @throws OciException if a layer cannot be read or does not match its digest
+   * @throws IllegalArgumentException if the image is not one of {@code images}
+   */
+  public static Diagnosis examine(OciImages images, OciImages.Image image) {
+    Objects.requireNonNull(images, "images");
+    Objects.requireNonNull(image, "image");
+    if (!images.images().contains(image)) {
+      throw new IllegalArgumentException("the image " + image + " is not one of " + images
+          + "; pass the OciImages it was read from");
+    }
+    try (ImageView view = ImageViews.of(images, image)) {
+      return diagnose(view);
+    }
+  }
+
+  static Diagnosis diagnose(ImageView view) {
+    List<Finding> findings = Rules.check(view);
+    return new Diagnosis(view.name(), view.platform(), Rules.all().stream().map(Rule::name).toList(), findings);
+  }
+}
