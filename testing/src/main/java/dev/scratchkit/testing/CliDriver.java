@@ -28,6 +28,19 @@ final class CliDriver extends Driver {
     this.environment = Map.copyOf(environment);
   }
 
+  Path client() {
+    return client;
+  }
+
+  /** Loads a built image under {@code tag} through {@link DockerDaemon}. */
+  dev.scratchkit.oci.WriteResult load(dev.scratchkit.ScratchImage image, String tag) {
+    DockerDaemon target = DockerDaemon.image(tag).command(client);
+    for (Map.Entry<String, String> e : environment.entrySet()) {
+      target = target.environment(e.getKey(), e.getValue());
+    }
+    return image.writeTo(target);
+  }
+
   @Override
   Engine engine() {
     return engine;
@@ -102,11 +115,7 @@ final class CliDriver extends Driver {
 
   private void load(ContainerSpec spec, String tag, Path work) {
     if (spec.image().scratch() != null) {
-      DockerDaemon target = DockerDaemon.image(tag).command(client);
-      for (Map.Entry<String, String> e : environment.entrySet()) {
-        target = target.environment(e.getKey(), e.getValue());
-      }
-      spec.image().scratch().writeTo(target);
+      load(spec.image().scratch(), tag);
       return;
     }
     Path archive = work.resolve("image.tar");

@@ -240,6 +240,23 @@ public final class ImageRunner implements AutoCloseable {
   }
 
   /**
+   * Loads an image into the engine under a name, for tools that take image names, such as
+   * Testcontainers' {@code GenericContainer}; close the result to remove the name.
+   *
+   * @param image the image
+   * @param name {@code repo:tag}, e.g. {@code my-service:test}
+   * @return the loaded image
+   * @throws ImageRunnerException on runc, which keeps no images
+   */
+  public LoadedImage load(ScratchImage image, String name) {
+    if (!(driver instanceof CliDriver cli)) {
+      throw new ImageRunnerException("cannot load " + image + " as " + name + " on " + driver.engine() + ": runc keeps"
+          + " no images by name. Use ImageRunner.of(Engine.DOCKER) or Engine.PODMAN");
+    }
+    return new LoadedImage(cli, name, cli.load(image, name));
+  }
+
+  /**
    * Kills and removes every container of this runner still running, and this process's state
    * directory once nothing of it is left.
    */
