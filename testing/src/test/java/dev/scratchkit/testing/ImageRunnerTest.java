@@ -191,6 +191,33 @@ class ImageRunnerTest {
   }
 
   @Test
+  void detectTakesDockerFirstAndPodmanWhenNoDockerEngineAnswers() {
+    try (ImageRunner runner = ImageRunner.detect(TestEngines.environment(Engine.DOCKER))) {
+      assertThat(runner.engine()).isEqualTo(Engine.DOCKER);
+      assertThat(runner.toString()).startsWith("ImageRunner[docker (");
+    }
+    Map<String, String> podman = new java.util.HashMap<>(TestEngines.environment(Engine.PODMAN));
+    podman.put("DOCKER_HOST", "unix://" + work.resolve("no-engine.sock"));
+    try (ImageRunner runner = ImageRunner.detect(podman)) {
+      assertThat(runner.engine()).isEqualTo(Engine.PODMAN);
+      RunResult r = runner.run(busybox(), "echo", "on podman");
+      assertThat(r.stdout()).as(r.toString()).isEqualTo("on podman\n");
+    }
+  }
+
+  @Test
+  void loadingByNameIsForEnginesThatKeepImages() {
+    Tools.requireRoot();
+    Tools.require("runc");
+    Tools.require("umoci");
+    try (ImageRunner runner = ImageRunner.of(Engine.RUNC)) {
+      assertThatThrownBy(() -> runner.load(busybox(), "app:1"))
+          .isInstanceOf(ImageRunnerException.class)
+          .hasMessageContaining("on RUNC: runc keeps no images by name. Use ImageRunner.of(Engine.DOCKER)");
+    }
+  }
+
+  @Test
   void aStartThatFailsLeavesNothing() {
     Tools.requireRoot();
     Tools.require("runc");
