@@ -181,20 +181,47 @@ final class RuncDriver extends Driver {
           continue;
         }
         Path root = dir.resolve("runc");
-        Done list = call(List.of(runc.toString(), "--root", root.toString(), "list", "--quiet"), 60);
-        if (list.ok()) {
+        // runc commands the dead JVM started may still run (a kill mid-start): stop them first
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(root.toString())).orElse(false))
+            .forEach(p -> {
+              LOG.info("stopping {} (pid {}), left running by a test run", p.info().command().orElse("?"), p.pid());
+              p.destroyForcibly();
+              try {
+                p.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.warn("pid {} did not exit: {}", p.pid(), e.toString());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+        for (int attempt = 0; attempt < 5 && Files.exists(dir); attempt++) {
+          Done list = call(List.of(runc.toString(), "--root", root.toString(), "list", "--quiet"), 60);
           for (String id : list.output().split("\n")) {
-            if (!id.isBlank()) {
-              LOG.info("removing the runc container {} a test run left behind", id.trim());
-              call(List.of(runc.toString(), "--root", root.toString(), "delete", "--force", id.trim()), 60);
+            String name = id.trim();
+            if (name.startsWith(Owner.PREFIX + owner + "-") && !name.contains(" ")) {
+              LOG.info("removing the runc container {} a test run left behind", name);
+              call(List.of(runc.toString(), "--root", root.toString(), "delete", "--force", name), 60);
             }
           }
+          // a container whose start was cut short has state runc cannot load: its directory goes with the rest
+          deleteTree(dir);
+          if (Files.exists(dir)) {
+            sleep(200L << attempt);
+          }
         }
-        LOG.info("removing {}, left behind by a test run", dir);
-        deleteTree(dir);
+        LOG.info("removed {}, left behind by a test run", dir);
       }
     } catch (IOException e) {
       LOG.warn("could not list {}: {}", stateDirectory, e.toString());
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -16,9 +16,10 @@ public final class KilledRunner {
       env.put(args[i], args[i + 1]);
     }
     ScratchImage image = ScratchImage.builder().entrypoint(Path.of("/bin/busybox"), "/bin/busybox")
-        .args("sleep", "300").build();
+        .args("sh", "-c", "echo up; sleep 300").build();
     ImageRunner runner = ImageRunner.of(engine, env);
     RunningContainer container = runner.start(ContainerSpec.of(image));
+    container.waitForLogLine(java.util.regex.Pattern.compile("^up$"), java.time.Duration.ofSeconds(60));
     System.out.println("started " + container.name());
     System.out.flush();
     Thread.sleep(600_000);
