@@ -156,6 +156,7 @@ public final class DockerEngine {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
       }
+      unmountUnder(dir);
       try (Stream<Path> paths = Files.walk(dir)) {
         paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
@@ -163,6 +164,21 @@ public final class DockerEngine {
       Thread.currentThread().interrupt();
     } catch (IOException | UncheckedIOException e) {
       System.err.println("could not remove " + dir + ": " + e);
+    }
+  }
+
+  /** dockerd leaves its default network namespace bind-mounted under the exec root: unmount what is under dir. */
+  private static void unmountUnder(Path dir) throws IOException, InterruptedException {
+    List<String> mounts = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] fields = line.split(" ");
+      if (fields.length > 4 && fields[4].startsWith(dir + "/")) {
+        mounts.add(fields[4]);
+      }
+    }
+    mounts.sort(Comparator.reverseOrder());
+    for (String mount : mounts) {
+      new ProcessBuilder("umount", "--lazy", mount).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
     }
   }
 
