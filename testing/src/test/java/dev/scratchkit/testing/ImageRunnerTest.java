@@ -77,6 +77,18 @@ class ImageRunnerTest {
   }
 
   @ParameterizedTest
+  @EnumSource(value = Engine.class, names = {"DOCKER", "RUNC"})
+  void outputIsBoundedToItsLastBytes(Engine engine) {
+    try (ImageRunner runner = TestEngines.runner(engine)) {
+      RunResult r = runner.run(ContainerSpec.of(busybox()).outputLimit(4096)
+          .args("sh", "-c", "seq 1 200000; echo end"));
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      assertThat(r.isTruncated()).isTrue();
+      assertThat(r.stdout()).hasSize(4096).endsWith("199999\n200000\nend\n");
+    }
+  }
+
+  @ParameterizedTest
   @EnumSource(Engine.class)
   void aTimeoutKillsAndRemovesTheContainer(Engine engine) {
     try (ImageRunner runner = TestEngines.runner(engine)) {
