@@ -7,6 +7,7 @@ import dev.scratchkit.oci.ContainerConfig;
 import dev.scratchkit.oci.OciImages;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -218,7 +219,7 @@ public final class ContainerSpec {
 
   /** {@return the environment variables added to the image's, in the order given} */
   public Map<String, String> env() {
-    return Map.copyOf(env);
+    return Collections.unmodifiableMap(new LinkedHashMap<>(env));
   }
 
   /** {@return the user in place of the image's, or {@code null}} */
