@@ -102,14 +102,14 @@ abstract class Driver {
     }
   }
 
-  /** A command on the PATH, or in the sbin directories a root-only tool lives in. */
+  /** A command on the PATH, or in the sbin directories a root-only tool such as runc lives in. */
   static Optional<Path> find(String command) {
     List<String> dirs = new ArrayList<>();
     String path = System.getenv("PATH");
     if (path != null) {
       dirs.addAll(List.of(path.split(File.pathSeparator)));
     }
-    dirs.addAll(List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"));
+    dirs.addAll(List.of("/usr/local/sbin", "/usr/sbin", "/sbin"));
     for (String dir : dirs) {
       if (!dir.isEmpty()) {
         Path candidate = Path.of(dir, command);

@@ -217,6 +217,26 @@ class ImageRunnerTest {
     }
   }
 
+  /** A JVM whose PATH has no engine (runc alone is in /usr/sbin, without umoci) is told what was looked for. */
+  @Test
+  void withoutAnyEngineDetectSaysWhatItLookedFor() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(java.nio.file.Files.exists(Path.of("/var/run/docker.sock")),
+        "skipped: this machine has a Docker engine at the default socket");
+    ProcessBuilder child = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+        System.getProperty("java.class.path"), "-D" + ImageRunner.STATE_DIRECTORY_PROPERTY + "="
+        + ImageRunner.stateDirectory(), DetectMain.class.getName()).redirectErrorStream(true);
+    child.environment().remove("DOCKER_HOST");
+    child.environment().put("PATH", work.resolve("empty-path").toString());
+    Process process = child.start();
+    String printed = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(printed).contains("no container engine to run images on. Looked for, in order: "
+        + "Docker: no docker command on the PATH; podman: no podman command on the PATH; runc: ")
+        .contains("no umoci command on the PATH")
+        .contains("Start a Docker engine and set DOCKER_HOST, or install podman, or run as root with runc and umoci"
+            + " (Debian: docker.io, podman, runc, umoci)");
+  }
+
   @Test
   void loadingByNameIsForEnginesThatKeepImages() {
     Tools.requireRoot();
