@@ -122,20 +122,36 @@ public final class DockerDaemon implements ImageTarget {
     }
     try {
       process.getOutputStream().close();
-      byte[] output = process.getInputStream().readAllBytes();
+      // read on another thread, so that a hung client cannot outlast the timeout; at most 64 KiB kept
+      java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (var in = process.getInputStream()) {
+          byte[] kept = in.readNBytes(64 << 10);
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+          return kept;
+        } catch (IOException e) {
+          return ("(output unreadable: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8);
+        }
+      });
       if (!process.waitFor(LOAD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         throw new OciException(description() + ": " + command + " load did not finish within "
-            + LOAD_TIMEOUT_MINUTES + " minutes");
+            + LOAD_TIMEOUT_MINUTES + " minutes; is the engine at " + hostHint().replaceFirst("^, ", "")
+            + " stuck? (docker info)");
       }
-      String text = new String(output, StandardCharsets.UTF_8).trim();
+      String text;
+      try {
+        text = new String(output.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8).trim();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        text = "(no output read: " + e + ")";
+      }
       if (process.exitValue() != 0) {
         throw new OciException(description() + ": " + command + " load failed (exit " + process.exitValue() + "): "
             + text + (text.contains("daemon") ? ". Is the Docker engine running? (docker info" + hostHint() + ")" : ""));
       }
       LOG.debug("{} load: {}", command, text);
     } catch (IOException e) {
-      throw new OciException(description() + ": reading the output of " + command + " load failed: " + e.getMessage(), e);
+      throw new OciException(description() + ": " + command + " load failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
