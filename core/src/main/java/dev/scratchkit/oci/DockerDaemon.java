@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,10 +27,12 @@ public final class DockerDaemon implements ImageTarget {
 
   private final List<String> tags;
   private final Path command;
+  private final Map<String, String> environment;
 
-  private DockerDaemon(List<String> tags, Path command) {
+  private DockerDaemon(List<String> tags, Path command, Map<String, String> environment) {
     this.tags = tags;
     this.command = command;
+    this.environment = environment;
   }
 
   /**
@@ -40,7 +44,7 @@ public final class DockerDaemon implements ImageTarget {
    */
   public static DockerDaemon image(String tag) {
     DockerArchive.at(Path.of("check")).tag(tag); // the same tag rules as docker-archive
-    return new DockerDaemon(List.of(tag), Path.of("docker"));
+    return new DockerDaemon(List.of(tag), Path.of("docker"), Map.of());
   }
 
   /**
@@ -50,7 +54,27 @@ public final class DockerDaemon implements ImageTarget {
    * @return a new target
    */
   public DockerDaemon command(Path client) {
-    return new DockerDaemon(tags, Objects.requireNonNull(client, "client"));
+    return new DockerDaemon(tags, Objects.requireNonNull(client, "client"), environment);
+  }
+
+  /**
+   * An environment variable for the client command, e.g. {@code DOCKER_HOST} set to
+   * {@code unix:///run/user/1000/docker.sock} for an engine on another socket, or
+   * {@code CONTAINERS_CONF} for podman. The rest of the environment is this process's.
+   *
+   * @param name the variable's name
+   * @param value its value
+   * @return a new target
+   */
+  public DockerDaemon environment(String name, String value) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(value, "value");
+    if (name.isEmpty() || name.contains("=")) {
+      throw new OciException("\"" + name + "\" is not an environment variable name; give a name without '='");
+    }
+    Map<String, String> copy = new TreeMap<>(environment);
+    copy.put(name, value);
+    return new DockerDaemon(tags, command, Map.copyOf(copy));
   }
 
   /** {@return the tags the engine gives the image} */
@@ -89,32 +113,55 @@ public final class DockerDaemon implements ImageTarget {
     List<String> cmd = new ArrayList<>(List.of(command.toString(), "load", "-i", archive.toString()));
     Process process;
     try {
-      process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+      builder.environment().putAll(environment);
+      process = builder.start();
     } catch (IOException e) {
       throw new OciException(description() + ": cannot run " + command + " (" + e.getMessage() + "). Install the"
           + " Docker command line, or write an OCI layout or docker-archive instead.", e);
     }
     try {
       process.getOutputStream().close();
-      byte[] output = process.getInputStream().readAllBytes();
+      // read on another thread, so that a hung client cannot outlast the timeout; at most 64 KiB kept
+      java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (var in = process.getInputStream()) {
+          byte[] kept = in.readNBytes(64 << 10);
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+          return kept;
+        } catch (IOException e) {
+          return ("(output unreadable: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8);
+        }
+      });
       if (!process.waitFor(LOAD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         throw new OciException(description() + ": " + command + " load did not finish within "
-            + LOAD_TIMEOUT_MINUTES + " minutes");
+            + LOAD_TIMEOUT_MINUTES + " minutes; is the engine at " + hostHint().replaceFirst("^, ", "")
+            + " stuck? (docker info)");
       }
-      String text = new String(output, StandardCharsets.UTF_8).trim();
+      String text;
+      try {
+        text = new String(output.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8).trim();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        text = "(no output read: " + e + ")";
+      }
       if (process.exitValue() != 0) {
         throw new OciException(description() + ": " + command + " load failed (exit " + process.exitValue() + "): "
-            + text + (text.contains("daemon") ? ". Is the Docker engine running? (docker info)" : ""));
+            + text + (text.contains("daemon") ? ". Is the Docker engine running? (docker info" + hostHint() + ")" : ""));
       }
       LOG.debug("{} load: {}", command, text);
     } catch (IOException e) {
-      throw new OciException(description() + ": reading the output of " + command + " load failed: " + e.getMessage(), e);
+      throw new OciException(description() + ": " + command + " load failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
       throw new OciException(description() + ": interrupted while " + command + " load ran", e);
     }
+  }
+
+  private String hostHint() {
+    String host = environment.getOrDefault("DOCKER_HOST", System.getenv("DOCKER_HOST"));
+    return host == null ? ", the default socket" : ", DOCKER_HOST=" + host;
   }
 
   /** Refused: an engine stores one image per tag, not an index. */

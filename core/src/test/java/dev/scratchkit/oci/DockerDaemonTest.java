@@ -3,30 +3,59 @@ package dev.scratchkit.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.scratchkit.testkit.DockerEngine;
 import dev.scratchkit.testkit.Tools;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Docker engine target: real {@code docker load} where an engine runs, clear errors where none does. */
+/** The Docker engine target against a real engine, and clear errors where none answers. */
 class DockerDaemonTest {
 
   @TempDir Path work;
 
+  /** A real engine (testkit starts its own dockerd when none runs): load, run, and the engine's own view of the layers. */
   @Test
-  void loadsIntoARunningEngine() {
-    Optional<Path> docker = Tools.find("docker");
-    boolean engine = docker.isPresent() && Tools.run(docker.get().toString(), "info").ok();
-    // Not a missing tool but a missing service: these machines have the docker client and no engine.
-    Assumptions.assumeTrue(engine, "skipped: no Docker engine runs here (docker info fails), so docker load cannot be tried");
+  void loadsIntoARealEngineThatRunsItWithOurExactLayers() {
+    DockerEngine engine = DockerEngine.require();
     Path busybox = TestImages.busybox();
-    WriteResult result = DockerDaemon.image("scratchkit-test:1").write(TestImages.busyboxImage(busybox));
-    String id = Tools.runOk(docker.get().toString(), "image", "inspect", "--format", "{{.Id}}", "scratchkit-test:1")
-        .stdout().trim();
-    assertThat(id).isIn(result.configDigest().toString(), result.digest().toString());
+    String tag = "scratchkit-daemon-test:" + ProcessHandle.current().pid();
+    WriteResult result = DockerDaemon.image(tag).environment("DOCKER_HOST", engine.host())
+        .write(TestImages.busyboxImage(busybox));
+    try {
+      assertThat(result.target()).isEqualTo("docker-daemon " + tag);
+      String id = engine.dockerOk("image", "inspect", "--format", "{{.Id}}", tag).stdout().trim();
+      assertThat(id).isEqualTo(result.configDigest().toString());
+      String diffIds = engine.dockerOk("image", "inspect", "--format", "{{range .RootFS.Layers}}{{println .}}{{end}}",
+          tag).stdout().trim();
+      assertThat(diffIds.split("\n")).containsExactlyElementsOf(
+          result.layers().stream().map(l -> l.diffId().toString()).toList());
+      Tools.Result run = engine.docker("run", "--rm", "--network", "none", tag, "from docker");
+      assertThat(run.stdout()).as(run.describe()).isEqualTo("hello from docker\n");
+      assertThat(run.exitCode()).isZero();
+      Tools.Result hardLink = engine.docker("run", "--rm", "--network", "none", "--entrypoint", "/bin/echo", tag,
+          "through", "the", "hard", "link");
+      assertThat(hardLink.stdout()).as(hardLink.describe()).isEqualTo("through the hard link\n");
+    } finally {
+      engine.docker("rmi", tag);
+    }
+    assertThat(engine.docker("image", "inspect", tag).exitCode()).isNotZero();
+  }
+
+  @Test
+  void anEngineThatDoesNotAnswerIsNamedInTheError() {
+    Path busybox = TestImages.busybox();
+    Tools.require("docker");
+    String host = "unix://" + work.resolve("no-engine.sock");
+    assertThatThrownBy(() -> DockerDaemon.image("app:1").environment("DOCKER_HOST", host)
+        .write(TestImages.busyboxImage(busybox)))
+        .isInstanceOf(OciException.class)
+        .hasMessageContaining("docker-daemon app:1: docker load failed (exit 1)")
+        .hasMessageContaining("Is the Docker engine running? (docker info, DOCKER_HOST=" + host + ")");
+    assertThatThrownBy(() -> DockerDaemon.image("app:1").environment("A=B", "c"))
+        .isInstanceOf(OciException.class)
+        .hasMessageContaining("\"A=B\" is not an environment variable name");
   }
 
   @Test

@@ -50,11 +50,40 @@ public final class QuickStart {
     System.out.println("Wrote " + result.target());
     System.out.println("Digest " + result.digest());
     System.out.println();
-    System.out.println("Run it (as root) with runc:");
-    System.out.println("  umoci unpack --image " + layout + ":latest /tmp/quickstart-bundle");
-    System.out.println("  runc run --bundle /tmp/quickstart-bundle quickstart");
-    System.out.println("or with podman:  podman run --rm oci:" + layout + ":latest");
-    System.out.println("or into Docker:  skopeo copy oci:" + layout + ":latest docker-daemon:quickstart:latest");
+    System.out.println("Run it with runc (as root; a fresh bundle, no terminal):");
+    for (String line : runcCommands(layout)) {
+      System.out.println("  " + line);
+    }
+    System.out.println("or with podman:");
+    System.out.println("  " + podmanCommand(layout));
+    System.out.println("or in a Docker engine:");
+    for (String line : dockerCommands(layout)) {
+      System.out.println("  " + line);
+    }
+  }
+
+  /** The runc commands printed for a layout: each a line for {@code sh}, as printed. */
+  static java.util.List<String> runcCommands(Path layout) {
+    return java.util.List.of(
+        "bundle=$(mktemp -d)/bundle",
+        "umoci unpack --image " + layout + ":latest \"$bundle\"",
+        "jq '.process.terminal = false' \"$bundle/config.json\" > \"$bundle/config.tmp\" && mv \"$bundle/config.tmp\""
+            + " \"$bundle/config.json\"",
+        "runc run --bundle \"$bundle\" quickstart-$$ && rm -rf \"$bundle\"");
+  }
+
+  /** The podman command printed for a layout; the ulimits fit machines with low hard limits. */
+  static String podmanCommand(Path layout) {
+    return "podman run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 oci:" + layout
+        + ":latest";
+  }
+
+  /** The Docker commands printed for a layout. */
+  static java.util.List<String> dockerCommands(Path layout) {
+    return java.util.List.of(
+        "skopeo copy --dest-daemon-host \"${DOCKER_HOST:-unix:///var/run/docker.sock}\" oci:" + layout
+            + ":latest docker-daemon:scratchkit-quickstart:latest",
+        "docker run --rm --network none scratchkit-quickstart:latest");
   }
 
   private static String size(long bytes) {

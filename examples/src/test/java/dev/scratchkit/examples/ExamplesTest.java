@@ -3,8 +3,12 @@ package dev.scratchkit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scratchkit.oci.Digest;
+import dev.scratchkit.oci.OciImages;
+import dev.scratchkit.testing.ContainerSpec;
+import dev.scratchkit.testing.Engine;
+import dev.scratchkit.testing.ImageRunner;
+import dev.scratchkit.testing.RunResult;
 import dev.scratchkit.testkit.Fixtures;
-import dev.scratchkit.testkit.Runc;
 import dev.scratchkit.testkit.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -53,8 +57,14 @@ class ExamplesTest {
     String inspected = Tools.runOk(Tools.require("skopeo").toString(), "inspect", "--format", "{{.Digest}}",
         "oci:" + layout + ":latest").stdout().trim();
     assertThat(inspected).isEqualTo(digest.group(1));
-    Tools.Result run = Runc.run(layout, "latest", work);
-    assertThat(run.exitCode()).as(run.describe()).isZero();
+    Tools.requireRoot();
+    Tools.require("runc");
+    Tools.require("umoci");
+    RunResult run;
+    try (ImageRunner runner = ImageRunner.of(Engine.RUNC)) {
+      run = runner.run(ContainerSpec.of(OciImages.read(layout), "latest"));
+    }
+    assertThat(run.exitCode()).as(run.toString()).isZero();
     assertThat(run.stdout()).contains("ca-certificates.crt").contains("passwd").contains("nsswitch.conf");
   }
 

@@ -121,4 +121,39 @@ public final class Fixtures {
       	fmt.Println("hello from go")
       }
       """;
+
+  /**
+   * A Go HTTP server: listens on {@code 127.0.0.1:ARG1}, answers every request with
+   * {@code hello from scratch}, prints {@code listening on ADDRESS} once it accepts; with a
+   * certificate and key file as ARG2 and ARG3 it speaks HTTPS.
+   */
+  public static final String GO_HTTP_SERVER = """
+      package main
+
+      import (
+      	"fmt"
+      	"net"
+      	"net/http"
+      	"os"
+      )
+
+      func main() {
+      	listener, err := net.Listen("tcp", "127.0.0.1:"+os.Args[1])
+      	if err != nil {
+      		fmt.Println("error:", err)
+      		os.Exit(1)
+      	}
+      	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+      		fmt.Fprintln(w, "hello from scratch")
+      	})
+      	fmt.Println("listening on", listener.Addr())
+      	if len(os.Args) > 3 {
+      		err = http.ServeTLS(listener, handler, os.Args[2], os.Args[3])
+      	} else {
+      		err = http.Serve(listener, handler)
+      	}
+      	fmt.Println("error:", err)
+      	os.Exit(1)
+      }
+      """;
 }
