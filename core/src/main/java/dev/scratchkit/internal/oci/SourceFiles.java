@@ -290,8 +290,28 @@ public final class SourceFiles {
     }
     String change = change(host, stat(host.path()), host.path());
     if (change != null) {
-      throw changed(entry, host, change);
+      String through = linkOnTheWay(host.path());
+      throw changed(entry, host, through != null ? through : change);
     }
+  }
+
+  /** The first directory on the path that is no longer a directory (a link, say), described; or null. */
+  private static String linkOnTheWay(Path file) {
+    Path at = file.getRoot();
+    for (int i = 0; i < file.getNameCount() - 1; i++) {
+      at = at.resolve(file.getName(i));
+      Stat s = stat(at);
+      if (s == null) {
+        return "the directory " + at + " on its path no longer exists";
+      }
+      if (s.symlink()) {
+        return "the directory " + at + " on its path is now a symbolic link to " + linkText(at);
+      }
+      if (!s.directory()) {
+        return "the directory " + at + " on its path is now " + s.kind();
+      }
+    }
+    return null;
   }
 
   /**
