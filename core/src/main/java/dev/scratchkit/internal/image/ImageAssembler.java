@@ -156,16 +156,17 @@ public final class ImageAssembler {
       if (request.timezoneData() != null) {
         List<LayerEntry> tz = new ArrayList<>();
         SourceCollector.forDataTree(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems).collect(tz);
-        layers.add(new LayerSpec(tz, "scratchkit: time zone data from " + request.timezoneData().toAbsolutePath(),
+        layers.add(new LayerSpec(tz, "scratchkit: time zone data from "
+            + SourceFiles.localeFreeText(request.timezoneData()),
             SHARED_LAYER_TIME));
       }
       if (!libraryEntries.isEmpty()) {
         layers.add(new LayerSpec(libraryEntries, "scratchkit: shared libraries from "
-            + request.sysroot().toAbsolutePath(), SHARED_LAYER_TIME));
+            + SourceFiles.localeFreeText(request.sysroot()), SHARED_LAYER_TIME));
       }
       if (!appEntries.isEmpty()) {
         layers.add(new LayerSpec(appEntries, "scratchkit: app"
-            + (entrypoint == null ? "" : " " + entrypoint.host().toAbsolutePath())));
+            + (entrypoint == null ? "" : " " + SourceFiles.localeFreeText(entrypoint.host()))));
       }
     } catch (OciException e) {
       problems.add(new Problem("layers", e.getMessage()));

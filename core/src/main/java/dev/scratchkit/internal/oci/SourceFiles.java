@@ -109,7 +109,7 @@ public final class SourceFiles {
     access = Objects.requireNonNull(a);
   }
 
-  private static EntryAccess access() {
+  static EntryAccess access() {
     if (access == null) {
       try {
         Class.forName(LayerEntry.class.getName(), true, LayerEntry.class.getClassLoader());
@@ -579,6 +579,19 @@ public final class SourceFiles {
     }
     byte[] raw = rawBytes(text.getFileSystem().getPath("/").resolve(text));
     return utf8(java.util.Arrays.copyOfRange(raw, 1, raw.length), where);
+  }
+
+  /**
+   * The absolute path as text that does not depend on the locale (for what goes into an image,
+   * such as a history comment): its UTF-8 bytes decoded, any other byte as {@code \\xNN}.
+   */
+  public static String localeFreeText(Path path) {
+    byte[] raw = rawBytes(path.toAbsolutePath());
+    try {
+      return utf8(raw, path);
+    } catch (OciException e) {
+      return escaped(raw);
+    }
   }
 
   private static byte[] rawBytes(Path absolute) {
