@@ -283,6 +283,31 @@ class HostFileLeakTest {
   }
 
   @Test
+  void fileReplacedByAPipeADirectoryOrAHardLinkToTheCanaryIsRefusedWithoutOpeningIt() throws IOException {
+    long size = ORIGINAL.length() + 1;
+    Path fifo = Files.writeString(tmp.resolve("fifo.conf"), pad(ORIGINAL, ORIGINAL.length() + 1));
+    Path dir = Files.writeString(tmp.resolve("dir.conf"), pad(ORIGINAL, ORIGINAL.length() + 1));
+    Path hard = Files.writeString(tmp.resolve("hard.conf"), pad(ORIGINAL, ORIGINAL.length() + 1));
+    ScratchImage pipeImage = builder().addFile(fifo, "/etc/app.conf").build();
+    ScratchImage dirImage = builder().addFile(dir, "/etc/app.conf").build();
+    ScratchImage hardImage = builder().addFile(hard, "/etc/app.conf").build();
+    Files.delete(fifo);
+    Tools.runOk("mkfifo", fifo.toString()); // opening it would block: it must not be opened at all
+    Files.delete(dir);
+    Files.createDirectory(dir);
+    Files.delete(hard);
+    Files.createLink(hard, canary);
+    assertRefused(pipeImage, "pipe", expected(fifo, "/etc/app.conf",
+        "it is now a special file (device, socket or pipe)", size));
+    assertRefused(dirImage, "dir", expected(dir, "/etc/app.conf", "it is now a directory", size));
+    builder().build().writeTo(layout("hard"));
+    assertThatThrownBy(() -> hardImage.writeTo(layout("hard"))).isInstanceOf(OciException.class)
+        .hasMessageStartingWith("source file " + hard + " for /etc/app.conf changed after the image was built:"
+            + " it was replaced by another file (");
+    assertThat(assertNoCanaryIn(tmp.resolve("hard"), cache)).isGreaterThan(0);
+  }
+
+  @Test
   void aLinkGivenToAddFileIsResolvedAtBuildAndItsTargetIsWhatIsCopied() throws IOException {
     Path real = Files.writeString(tmp.resolve("real.conf"), pad(ORIGINAL, ORIGINAL.length() + 1));
     Path link = Files.createSymbolicLink(tmp.resolve("current.conf"), real.getFileName());
