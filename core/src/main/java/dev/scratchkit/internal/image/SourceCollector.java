@@ -135,6 +135,7 @@ final class SourceCollector {
     // name is refused takes its tree with it, reported once.
     Map<Path, ImagePath> dirs = new HashMap<>();
     dirs.put(root, target);
+    java.util.Set<Path> realDirectories = new java.util.HashSet<>();
     for (Path path : paths) {
       ImagePath parent = dirs.get(path.getParent());
       if (parent == null) {
@@ -159,7 +160,7 @@ final class SourceCollector {
           continue;
         }
         try {
-          inspect(SourceFiles.exactFile(inImage, path, Files.isExecutable(path) ? 0755 : 0644), into);
+          inspect(SourceFiles.exactFile(inImage, path, Files.isExecutable(path) ? 0755 : 0644, realDirectories), into);
         } catch (OciException e) {
           problems.add(new Problem(path.toString(), e.getMessage()));
         }

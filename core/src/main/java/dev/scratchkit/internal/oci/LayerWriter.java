@@ -120,42 +120,49 @@ public final class LayerWriter {
     Map<ImagePath, LayerEntry> byPath = new HashMap<>();
     layer.entries().forEach(e -> byPath.put(e.path(), e));
     byte[] buffer = new byte[BUFFER];
-    for (LayerEntry e : tarOrder(layer)) {
-      LOG.debug("tar entry {}", e);
-      switch (e.type()) {
-        case DIRECTORY -> {
-          TarArchiveEntry t = header(e.path().tarName() + "/", TarConstants.LF_DIR, e, mtime);
-          out.putArchiveEntry(t);
-          out.closeArchiveEntry();
-        }
-        case SYMLINK -> {
-          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_SYMLINK, e, mtime);
-          t.setLinkName(e.link().orElseThrow());
-          out.putArchiveEntry(t);
-          out.closeArchiveEntry();
-        }
-        case HARD_LINK -> {
-          LayerEntry target = byPath.get(ImagePath.of(e.link().orElseThrow()));
-          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_LINK, target, mtime);
-          t.setLinkName(target.path().tarName());
-          out.putArchiveEntry(t);
-          out.closeArchiveEntry();
-        }
-        case FILE -> {
-          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_NORMAL, e, mtime);
-          if (e.source().isPresent()) {
-            copyFile(out, t, e, buffer, contentWritten);
-          } else {
-            byte[] content = e.content().orElseThrow();
-            t.setSize(content.length);
-            out.putArchiveEntry(t);
-            out.write(content);
-            contentWritten.accept(content.length);
-            out.closeArchiveEntry();
-          }
-        }
-        default -> throw new IllegalStateException(e.type().toString());
+    try (SourceFiles.Reader reader = SourceFiles.reader()) {
+      for (LayerEntry e : tarOrder(layer)) {
+        writeEntry(out, e, byPath, reader, buffer, mtime, contentWritten);
       }
+    }
+  }
+
+  private static void writeEntry(TarArchiveOutputStream out, LayerEntry e, Map<ImagePath, LayerEntry> byPath,
+      SourceFiles.Reader reader, byte[] buffer, FileTime mtime, LongConsumer contentWritten) throws IOException {
+    LOG.debug("tar entry {}", e);
+    switch (e.type()) {
+      case DIRECTORY -> {
+        TarArchiveEntry t = header(e.path().tarName() + "/", TarConstants.LF_DIR, e, mtime);
+        out.putArchiveEntry(t);
+        out.closeArchiveEntry();
+      }
+      case SYMLINK -> {
+        TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_SYMLINK, e, mtime);
+        t.setLinkName(e.link().orElseThrow());
+        out.putArchiveEntry(t);
+        out.closeArchiveEntry();
+      }
+      case HARD_LINK -> {
+        LayerEntry target = byPath.get(ImagePath.of(e.link().orElseThrow()));
+        TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_LINK, target, mtime);
+        t.setLinkName(target.path().tarName());
+        out.putArchiveEntry(t);
+        out.closeArchiveEntry();
+      }
+      case FILE -> {
+        TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_NORMAL, e, mtime);
+        if (e.source().isPresent()) {
+          copyFile(out, t, e, reader, buffer, contentWritten);
+        } else {
+          byte[] content = e.content().orElseThrow();
+          t.setSize(content.length);
+          out.putArchiveEntry(t);
+          out.write(content);
+          contentWritten.accept(content.length);
+          out.closeArchiveEntry();
+        }
+      }
+      default -> throw new IllegalStateException(e.type().toString());
     }
   }
 
@@ -164,9 +171,9 @@ public final class LayerWriter {
    * is copied when it changed before the open, and a change seen during or after the copy fails
    * the layer, which is then discarded, never stored.
    */
-  private static void copyFile(TarArchiveOutputStream out, TarArchiveEntry t, LayerEntry e, byte[] buffer,
-      LongConsumer contentWritten) throws IOException {
-    try (SourceFiles.Opened in = SourceFiles.open(e)) {
+  private static void copyFile(TarArchiveOutputStream out, TarArchiveEntry t, LayerEntry e, SourceFiles.Reader reader,
+      byte[] buffer, LongConsumer contentWritten) throws IOException {
+    try (SourceFiles.Opened in = reader.open(e)) {
       long size = in.size();
       t.setSize(size);
       out.putArchiveEntry(t);

@@ -174,8 +174,20 @@ public final class SourceFiles {
    * @throws OciException naming the file when it is a link, not a regular file, or reached through a link
    */
   public static LayerEntry exactFile(ImagePath path, Path file, int mode) {
+    return exactFile(path, file, mode, new java.util.HashSet<>());
+  }
+
+  /**
+   * As {@link #exactFile(ImagePath, Path, int)}, checking each directory once.
+   *
+   * @param realDirectories directories already found to have no link on their path; added to
+   */
+  public static LayerEntry exactFile(ImagePath path, Path file, int mode, Set<Path> realDirectories) {
     Path absolute = file.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
+    if (realDirectories.contains(parent)) {
+      return access().file(path, record(path, absolute), mode);
+    }
     try {
       Path realParent = parent.toRealPath();
       if (!realParent.equals(parent)) {
@@ -187,6 +199,7 @@ public final class SourceFiles {
       throw new OciException("source file " + absolute + " for " + path + " cannot be resolved: " + e
           + "; check the permissions of the directories on its path", e);
     }
+    realDirectories.add(parent);
     return access().file(path, record(path, absolute), mode);
   }
 
@@ -246,7 +259,7 @@ public final class SourceFiles {
           + " bytes, more than the " + limit + " that scratchkit reads to check it; give a smaller file");
     }
     ByteArrayOutputStream kept = limit >= 0 ? new ByteArrayOutputStream((int) host.size()) : null;
-    try (Opened in = open(entry)) {
+    try (Opened in = open(entry, true)) {
       byte[] buffer = new byte[64 * 1024];
       long remaining = host.size();
       while (remaining > 0) {
@@ -320,44 +333,91 @@ public final class SourceFiles {
    * @throws OciException naming the file and what changed, or why it cannot be read
    */
   public static Opened open(LayerEntry entry) throws IOException {
-    HostFile host = Objects.requireNonNull(hostFile(entry), "host file");
-    verify(entry);
-    SeekableByteChannel channel;
-    try {
-      channel = openNoFollow(entry, host);
-    } catch (IOException e) {
-      throw unreadable(entry, host, e);
-    }
-    try {
-      long size = channel.size();
-      if (size != host.size()) {
-        throw changed(entry, host, "its size changed from " + host.size() + " to " + size + " bytes");
-      }
-      return new Opened(entry, host, channel);
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
+    return open(entry, false);
+  }
+
+  private static Opened open(LayerEntry entry, boolean hash) throws IOException {
+    try (Reader reader = reader()) {
+      return reader.open(entry, hash);
     }
   }
 
-  private static SeekableByteChannel openNoFollow(LayerEntry entry, HostFile host) throws IOException {
-    Path file = host.path();
-    Path name = file.getFileName();
-    SecureDirectoryStream<Path> dir = pinnedParent(entry, host);
-    if (dir == null) {
-      return Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+  /** {@return a reader for many files, e.g. one layer's; it keeps the last directory it pinned} */
+  public static Reader reader() {
+    return new Reader();
+  }
+
+  /**
+   * Opens recorded host files one after the other. Files of one directory come one after the
+   * other in a layer, so the pinned directory handle is kept for the next file instead of
+   * walking from the root again: it was reached without following a link, and each file opened
+   * in it is still checked against its record.
+   */
+  public static final class Reader implements Closeable {
+    private Path pinnedPath;
+    private SecureDirectoryStream<Path> pinned;
+
+    private Reader() {}
+
+    /**
+     * Opens the host file of {@code entry} for copying, if it is still the file that was recorded.
+     *
+     * @throws OciException naming the file and what changed, or why it cannot be read
+     */
+    public Opened open(LayerEntry entry) throws IOException {
+      return open(entry, false);
     }
-    try {
-      BasicFileAttributes a = dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .readAttributes();
+
+    private Opened open(LayerEntry entry, boolean hash) throws IOException {
+      HostFile host = Objects.requireNonNull(hostFile(entry), "host file");
+      verify(entry);
+      SeekableByteChannel channel;
+      try {
+        channel = openNoFollow(entry, host);
+      } catch (IOException e) {
+        throw unreadable(entry, host, e);
+      }
+      try {
+        long size = channel.size();
+        if (size != host.size()) {
+          throw changed(entry, host, "its size changed from " + host.size() + " to " + size + " bytes");
+        }
+        return new Opened(entry, host, channel, hash);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }
+
+    private SeekableByteChannel openNoFollow(LayerEntry entry, HostFile host) throws IOException {
+      Path file = host.path();
+      Path name = file.getFileName();
+      if (!file.getParent().equals(pinnedPath)) {
+        close();
+        pinned = pinnedParent(entry, host);
+        pinnedPath = pinned == null ? null : file.getParent();
+      }
+      if (pinned == null) {
+        return Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      }
+      BasicFileAttributes a = pinned.getFileAttributeView(name, BasicFileAttributeView.class,
+          LinkOption.NOFOLLOW_LINKS).readAttributes();
       String change = change(host, new Stat(a.isRegularFile(), a.isDirectory(), a.isSymbolicLink(), a.fileKey(),
           a.size(), a.lastModifiedTime(), host.changed()), file);
       if (change != null) {
         throw changed(entry, host, change);
       }
-      return dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
-    } finally {
-      dir.close();
+      return pinned.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Override
+    public void close() throws IOException {
+      SecureDirectoryStream<Path> p = pinned;
+      pinned = null;
+      pinnedPath = null;
+      if (p != null) {
+        p.close();
+      }
     }
   }
 
@@ -408,12 +468,13 @@ public final class SourceFiles {
     private final InputStream stream;
     private final MessageDigest sha;
 
-    private Opened(LayerEntry entry, HostFile host, SeekableByteChannel channel) {
+    private Opened(LayerEntry entry, HostFile host, SeekableByteChannel channel, boolean hash) {
       this.entry = entry;
       this.host = host;
       this.channel = channel;
       this.stream = Channels.newInputStream(channel);
-      this.sha = DigestingOutputStream.newSha256();
+      // Only a recorded digest needs the bytes hashed; the rest are judged by their identity.
+      this.sha = hash || host.sha256() != null ? DigestingOutputStream.newSha256() : null;
     }
 
     /** {@return the recorded size, which the open file has} */
@@ -428,21 +489,23 @@ public final class SourceFiles {
 
     /** Adds bytes read from {@link #stream()} to the content hash. */
     public void hashed(byte[] bytes, int length) {
-      sha.update(bytes, 0, length);
+      if (sha != null) {
+        sha.update(bytes, 0, length);
+      }
     }
 
     /**
      * Checks that the whole file was read, that it is still the recorded file, and, when a
      * digest was recorded, that the bytes read have it.
      *
-     * @return the SHA-256 of the bytes read, hex
+     * @return the SHA-256 of the bytes read, hex, when they were hashed; else null
      * @throws OciException naming the file and what changed
      */
     public String finish() throws IOException {
       if (stream.read() >= 0) {
         throw changed(entry, host, "it grew while it was read");
       }
-      String hex = HexFormat.of().formatHex(sha.digest());
+      String hex = sha == null ? null : HexFormat.of().formatHex(sha.digest());
       String change = change(host, stat(host.path()), host.path());
       if (change != null) {
         throw changed(entry, host, change + " (while it was read)");
@@ -526,10 +589,14 @@ public final class SourceFiles {
     }
   }
 
+  // Named, not "unix:*": that would also look up the owner and group names, a passwd lookup per file.
+  private static final String STAT_ATTRIBUTES = "unix:isRegularFile,isDirectory,isSymbolicLink,fileKey,size,"
+      + "lastModifiedTime,ctime";
+
   /** {@return the file's attributes without following a link, or null when it does not exist} */
   static Stat stat(Path p) {
     try {
-      Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+      Map<String, Object> a = Files.readAttributes(p, STAT_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
       Object ctime = a.get("ctime");
       return new Stat((Boolean) a.get("isRegularFile"), (Boolean) a.get("isDirectory"),
           (Boolean) a.get("isSymbolicLink"), a.get("fileKey"), (Long) a.get("size"),
@@ -555,6 +622,11 @@ public final class SourceFiles {
    * @throws OciException naming the path when the name is not valid UTF-8
    */
   public static String utf8Name(Path path) {
+    Path last = path.getFileName();
+    String decoded = last == null ? "" : last.toString();
+    if (isAscii(decoded)) {
+      return decoded; // every charset a JVM decodes file names with keeps ASCII bytes as they are
+    }
     Path absolute = path.toAbsolutePath();
     byte[] raw = rawBytes(absolute);
     int slash = raw.length - 1;
@@ -574,6 +646,10 @@ public final class SourceFiles {
    * @throws OciException naming {@code where} when the text is not valid UTF-8
    */
   public static String utf8Text(Path text, Path where) {
+    String decoded = text.toString();
+    if (isAscii(decoded)) {
+      return decoded;
+    }
     if (text.isAbsolute()) {
       return utf8(rawBytes(text), where);
     }
@@ -592,6 +668,16 @@ public final class SourceFiles {
     } catch (OciException e) {
       return escaped(raw);
     }
+  }
+
+  /** A non-ASCII byte never decodes to ASCII (it becomes another character or U+FFFD). */
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static byte[] rawBytes(Path absolute) {
