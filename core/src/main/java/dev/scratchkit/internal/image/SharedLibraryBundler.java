@@ -122,10 +122,19 @@ final class SharedLibraryBundler {
     return new ArrayList<>(entries.values());
   }
 
-  /** The file in its directory's real path: the directories were resolved by the library resolver. */
-  private static Path realDirectory(Path file) throws java.io.IOException {
+  /**
+   * The file in its directory's real path (the resolver resolved the links inside the sysroot),
+   * refused if the host resolves it outside the sysroot.
+   */
+  private Path realDirectory(Path file) throws java.io.IOException {
     Path absolute = file.toAbsolutePath().normalize();
-    return absolute.getParent().toRealPath().resolve(absolute.getFileName());
+    Path real = absolute.getParent().toRealPath().resolve(absolute.getFileName());
+    Path root = sysroot.toRealPath();
+    if (!real.startsWith(root)) {
+      throw new OciException(absolute + " is really " + real + ", outside the sysroot " + root + " (a directory on"
+          + " its path is a link leading out of it); fix the link in the sysroot, or add the library with addFile");
+    }
+    return real;
   }
 
   /**
