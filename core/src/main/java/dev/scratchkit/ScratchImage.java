@@ -287,7 +287,11 @@ public final class ScratchImage {
     /**
      * Adds one file. Its mode is 0755 if the host file is executable, else 0644; owner root.
      *
-     * @param source a regular file on this machine
+     * <p>If {@code source} is a symbolic link, {@link #build()} resolves it once and the image
+     * gets the file it led to then. That file is recorded (inode, size, times), and
+     * {@link ScratchImage#writeTo writeTo} refuses, naming it, if it was changed or replaced since.
+     *
+     * @param source a regular file on this machine, or a link to one
      * @param pathInImage its absolute path in the image
      * @return this builder
      */
@@ -298,10 +302,18 @@ public final class ScratchImage {
     }
 
     /**
-     * Adds a directory tree. Symbolic links are kept as links and must stay inside the tree;
-     * modes are normalised to 0755 (directories, executables) and 0644; owner root.
+     * Adds a directory tree. Symbolic links are kept as links and must stay inside the tree,
+     * judged as they resolve (through other links and {@code ..}), not by their text; absolute
+     * links are refused. Modes are normalised to 0755 (directories, executables) and 0644; owner
+     * root. File names are taken as the UTF-8 bytes the file system holds, whatever the JVM's
+     * locale; a name that is not valid UTF-8 is refused, naming it.
      *
-     * @param source a directory on this machine
+     * <p>If {@code source} itself is a symbolic link to a directory, it is followed (once, like
+     * {@code find -H}): the tree added is the directory it leads to when {@link #build()} runs.
+     * Every regular file is recorded then, and {@link ScratchImage#writeTo writeTo} refuses,
+     * naming the file, if one was changed, replaced, or is reached through a link since.
+     *
+     * @param source a directory on this machine, or a symbolic link to one
      * @param pathInImage where its content goes in the image
      * @return this builder
      */

@@ -11,6 +11,10 @@ import java.util.Optional;
  * <p>Paths compare by their UTF-8 bytes, the order {@code tar --sort=name} uses, so a
  * directory always sorts before everything inside it.
  *
+ * <p>Each name is at most {@value #MAX_NAME_BYTES} bytes in UTF-8 and the whole path at most
+ * {@value #MAX_PATH_BYTES}: what Linux file systems hold, so every runtime can unpack the image
+ * ({@code umoci unpack} and Docker fail on a longer name).
+ *
  * @param path the path, starting with {@code /}, without {@code .}, {@code ..}, empty segments
  *     or a trailing slash (except the root {@code /} itself)
  */
@@ -19,13 +23,19 @@ public record ImagePath(String path) implements Comparable<ImagePath> {
   /** The root directory {@code /}. */
   public static final ImagePath ROOT = new ImagePath("/");
 
+  /** The longest name (path segment), in UTF-8 bytes: Linux's {@code NAME_MAX}. */
+  public static final int MAX_NAME_BYTES = 255;
+
+  /** The longest path, in UTF-8 bytes: Linux's {@code PATH_MAX} less the terminating NUL. */
+  public static final int MAX_PATH_BYTES = 4095;
+
   /**
    * Validates the path.
    *
    * @param path the path, starting with {@code /}, without {@code .}, {@code ..}, empty segments
    *     or a trailing slash (except the root {@code /} itself)
    * @throws OciException if the path is relative, contains {@code .}, {@code ..}, an empty
-   *     segment or a NUL character
+   *     segment, a NUL character or an unpaired surrogate, or is too long
    */
   public ImagePath {
     Objects.requireNonNull(path, "path");
@@ -64,6 +74,10 @@ public record ImagePath(String path) implements Comparable<ImagePath> {
     if (path.equals("/")) {
       return null;
     }
+    String text = textProblem(path, MAX_PATH_BYTES);
+    if (text != null) {
+      return text;
+    }
     if (path.endsWith("/")) {
       return "it ends with a slash; write it without, e.g. \"" + path.replaceAll("/+$", "") + "\"";
     }
@@ -77,12 +91,60 @@ public record ImagePath(String path) implements Comparable<ImagePath> {
       if (segment.equals(".")) {
         return "it contains \".\"; write the path without it";
       }
+      int bytes = utf8Length(segment);
+      if (bytes > MAX_NAME_BYTES) {
+        return "its name \"" + segment.substring(0, 40) + "...\" is " + bytes + " bytes long in UTF-8; file"
+            + " systems hold at most " + MAX_NAME_BYTES + " bytes per name, so the image could not be unpacked"
+            + " (umoci unpack, Docker); shorten the name";
+      }
     }
     return null;
   }
 
+  /**
+   * What makes {@code text} unfit for a path or link text in a tar: an unpaired surrogate (no
+   * UTF-8 form: it would turn into "?" and collide with other names) or more than {@code maxBytes}.
+   */
+  static String textProblem(String text, int maxBytes) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return "it contains an unpaired UTF-16 surrogate (\\u" + String.format("%04X", (int) c) + " at index " + i
+            + "), which has no UTF-8 form; fix the string";
+      }
+    }
+    int bytes = utf8Length(text);
+    if (bytes > maxBytes) {
+      return "it is " + bytes + " bytes long in UTF-8, more than the " + maxBytes + " a Linux path can hold;"
+          + " shorten it";
+    }
+    return null;
+  }
+
+  /** UTF-8 length of a string whose surrogates are paired. */
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
   private static String printable(String s) {
-    return s.replace("\0", "\\0");
+    String shown = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    return shown.replace("\0", "\\0");
   }
 
   /**

@@ -12,8 +12,12 @@ import java.util.Optional;
  *
  * <p>Immutable. Two entries are equal when they would produce the same tar entry: same path,
  * type, mode, owner and content (the same source file, equal bytes, or the same link).
- * A host file's size is read when the layer is written and checked to be unchanged after
- * copying; its host metadata (times, owner, mode) never enters the image.
+ *
+ * <p>A host file is recorded when its entry is made: the file a symbolic link led to then, its
+ * device and inode, size, modification and change time. Writing the layer reads that file only
+ * (no link followed at any component of its path) and refuses, naming the file and what changed,
+ * if it is no longer the recorded file, so what goes into the image is the file that was checked.
+ * Its host metadata (times, owner, mode) never enters the image.
  */
 public final class LayerEntry {
 
@@ -40,8 +44,24 @@ public final class LayerEntry {
   private final Path source;
   private final byte[] bytes;
   private final String link;
+  private final SourceFiles.HostFile host;
 
-  private LayerEntry(ImagePath path, Type type, int mode, long uid, long gid, Path source, byte[] bytes, String link) {
+  static {
+    SourceFiles.entryAccess(new SourceFiles.EntryAccess() {
+      @Override
+      public SourceFiles.HostFile hostFile(LayerEntry entry) {
+        return entry.host;
+      }
+
+      @Override
+      public LayerEntry file(ImagePath path, SourceFiles.HostFile host, int mode) {
+        return new LayerEntry(path, Type.FILE, mode, 0, 0, host.path(), null, null, host);
+      }
+    });
+  }
+
+  private LayerEntry(ImagePath path, Type type, int mode, long uid, long gid, Path source, byte[] bytes, String link,
+      SourceFiles.HostFile host) {
     this.path = Objects.requireNonNull(path, "path");
     if (path.isRoot()) {
       throw new OciException("a layer entry cannot be the root directory \"/\"; the root exists in every image,"
@@ -62,22 +82,25 @@ public final class LayerEntry {
     this.source = source;
     this.bytes = bytes;
     this.link = link;
+    this.host = host;
   }
 
   /**
    * A regular file copied from the host, owned by root.
    *
    * @param path where the file goes in the image
-   * @param source the host file; it must exist and be a regular file (symlinks are followed)
+   * @param source the host file; it must exist and be a regular file. A symbolic link is
+   *     resolved now, once: the entry copies the file it leads to at this moment, and writing
+   *     refuses if that file is then replaced, changed, or reached through a link
    * @param mode permission bits such as {@code 0755}
    * @return the entry
    * @throws OciException naming the absolute source path when it is missing or not a regular file
    */
   public static LayerEntry file(ImagePath path, Path source, int mode) {
     Objects.requireNonNull(source, "source");
-    Path absolute = source.toAbsolutePath().normalize();
-    SourceFiles.check(path, absolute);
-    return new LayerEntry(path, Type.FILE, mode, 0, 0, absolute, null, null);
+    Objects.requireNonNull(path, "path");
+    SourceFiles.HostFile host = SourceFiles.resolve(path, source);
+    return new LayerEntry(path, Type.FILE, mode, 0, 0, host.path(), null, null, host);
   }
 
   /**
@@ -89,7 +112,7 @@ public final class LayerEntry {
    * @return the entry
    */
   public static LayerEntry bytes(ImagePath path, byte[] content, int mode) {
-    return new LayerEntry(path, Type.FILE, mode, 0, 0, null, content.clone(), null);
+    return new LayerEntry(path, Type.FILE, mode, 0, 0, null, content.clone(), null, null);
   }
 
   /**
@@ -100,7 +123,7 @@ public final class LayerEntry {
    * @return the entry
    */
   public static LayerEntry directory(ImagePath path, int mode) {
-    return new LayerEntry(path, Type.DIRECTORY, mode, 0, 0, null, null, null);
+    return new LayerEntry(path, Type.DIRECTORY, mode, 0, 0, null, null, null, null);
   }
 
   /**
@@ -116,7 +139,11 @@ public final class LayerEntry {
       throw new OciException("invalid symlink target for " + path + ": \"" + target.replace("\0", "\\0")
           + "\"; give a non-empty target without NUL characters");
     }
-    return new LayerEntry(path, Type.SYMLINK, 0777, 0, 0, null, null, target);
+    String problem = ImagePath.textProblem(target, ImagePath.MAX_PATH_BYTES);
+    if (problem != null) {
+      throw new OciException("invalid symlink target for " + path + ": " + problem);
+    }
+    return new LayerEntry(path, Type.SYMLINK, 0777, 0, 0, null, null, target, null);
   }
 
   /**
@@ -132,7 +159,7 @@ public final class LayerEntry {
     if (target.equals(path)) {
       throw new OciException("hard link " + path + " points to itself; give another file of the layer as target");
     }
-    return new LayerEntry(path, Type.HARD_LINK, 0, 0, 0, null, null, target.path());
+    return new LayerEntry(path, Type.HARD_LINK, 0, 0, 0, null, null, target.path(), null);
   }
 
   /**
@@ -143,7 +170,7 @@ public final class LayerEntry {
    * @return a new entry
    */
   public LayerEntry withOwner(long uid, long gid) {
-    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link);
+    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link, host);
   }
 
   /**
@@ -153,7 +180,7 @@ public final class LayerEntry {
    * @return a new entry
    */
   public LayerEntry withMode(int mode) {
-    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link);
+    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link, host);
   }
 
   /** {@return where the entry goes in the image} */
@@ -184,7 +211,10 @@ public final class LayerEntry {
     return gid;
   }
 
-  /** {@return the host file a {@link Type#FILE} entry is copied from, absolute; empty for other entries} */
+  /**
+   * {@return the host file a {@link Type#FILE} entry is copied from: absolute, with no symbolic
+   * link in it (resolved when the entry was made); empty for other entries}
+   */
   public Optional<Path> source() {
     return Optional.ofNullable(source);
   }

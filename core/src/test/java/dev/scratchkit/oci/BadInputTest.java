@@ -113,9 +113,13 @@ class BadInputTest {
       }
     };
     ImageSpec image = imageOf(LayerEntry.file(ImagePath.of("/big"), source, 0644));
-    // Size is read when the entry is written, after layerStarted: this write sees the grown
-    // size and succeeds; growing during the copy itself is what the check catches.
-    WriteResult ok = OciLayout.at(layout).tag("new").write(image, grow);
+    // The file is recorded when its entry is made: grown after that, it is refused, before a byte is copied.
+    assertThatThrownBy(() -> OciLayout.at(layout).tag("new").write(image, grow)).isInstanceOf(OciException.class)
+        .hasMessage("source file " + source + " for /big changed after the image was built: its size changed from"
+            + " 100000 to 100004 bytes; build() saw a regular file of 100000 bytes. The layer was not written."
+            + " Build the image again once the file is final, and keep it unchanged until writeTo returns");
+    assertThat(Files.readAllBytes(layout.resolve("index.json"))).isEqualTo(indexBefore);
+    WriteResult ok = OciLayout.at(layout).tag("new").write(imageOf(LayerEntry.file(ImagePath.of("/big"), source, 0644)));
     assertThat(ok.digest()).isNotEqualTo(old);
 
     Path layout2 = tmp.resolve("layout2");

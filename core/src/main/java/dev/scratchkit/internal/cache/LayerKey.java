@@ -1,6 +1,7 @@
 package dev.scratchkit.internal.cache;
 
 import dev.scratchkit.internal.oci.DigestingOutputStream;
+import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,8 +22,10 @@ import java.util.Objects;
  * after the layer is written, that no source changed meanwhile.
  *
  * <p>A host file counts as unchanged while its absolute path, size, modification time, change
- * time and inode (file key) are; where the file system gives no file key, its content hash is
- * used instead (read once more, still much cheaper than compressing).
+ * time and inode (file key) are, as recorded when its entry was made (the layer writer refuses
+ * a file that is no longer the recorded one, so a key never stands for other bytes); where the
+ * file system gives no file key, its content hash is used instead (read once more, still much
+ * cheaper than compressing).
  *
  * @param hex the key, 64 hex digits
  * @param sources each host file with its identity at key time
@@ -69,7 +71,7 @@ public record LayerKey(String hex, List<SourceIdentity> sources) {
       if (e.content().isPresent()) {
         field(sha, "bytes " + HexFormat.of().formatHex(DigestingOutputStream.newSha256().digest(e.content().get())));
       } else if (e.source().isPresent()) {
-        SourceIdentity id = identify(e.source().get());
+        SourceIdentity id = identify(SourceFiles.hostFile(e));
         sources.add(id);
         field(sha, id.identity());
       } else {
@@ -87,43 +89,29 @@ public record LayerKey(String hex, List<SourceIdentity> sources) {
   public boolean sourcesUnchanged() {
     for (SourceIdentity s : sources) {
       try {
-        if (!identify(s.path()).equals(s)) {
+        if (!identify(SourceFiles.recordNow(s.path())).equals(s)) {
           return false;
         }
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         return false;
       }
     }
     return true;
   }
 
-  /** The identity of a host file (following symlinks, like the layer writer reads it). */
-  static SourceIdentity identify(Path source) throws IOException {
-    Path abs = source.toAbsolutePath().normalize();
-    BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
-    Object fileKey = a.fileKey();
-    if (fileKey == null) {
-      return new SourceIdentity(abs, "content " + abs + " " + a.size() + " sha256=" + contentHash(abs));
+  /** The identity of a recorded host file; the content hash where the file system has no file key. */
+  static SourceIdentity identify(SourceFiles.HostFile host) throws IOException {
+    if (host.fileKey() == null) {
+      return new SourceIdentity(host.path(), "content " + host.path() + " " + host.size() + " sha256="
+          + contentHash(host.path()));
     }
-    Object ctime = changeTime(abs);
-    return new SourceIdentity(abs, "file " + abs + " size=" + a.size() + " mtime=" + a.lastModifiedTime().toInstant()
-        + " ctime=" + ctime + " key=" + fileKey);
-  }
-
-  /** The inode change time where the platform reports it (Linux, macOS), else "-". */
-  private static Object changeTime(Path p) {
-    try {
-      Object t = Files.getAttribute(p, "unix:ctime");
-      return t == null ? "-" : t.toString();
-    } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
-      return "-";
-    }
+    return new SourceIdentity(host.path(), host.identity());
   }
 
   private static String contentHash(Path p) throws IOException {
     MessageDigest sha = DigestingOutputStream.newSha256();
     byte[] buffer = new byte[64 * 1024];
-    try (InputStream in = Files.newInputStream(p)) {
+    try (InputStream in = Files.newInputStream(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       int n;
       while ((n = in.read(buffer)) > 0) {
         sha.update(buffer, 0, n);

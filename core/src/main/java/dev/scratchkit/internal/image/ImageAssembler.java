@@ -9,6 +9,7 @@ import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.elf.Linkage;
 import dev.scratchkit.elf.Platform;
 import dev.scratchkit.elf.RuntimeNeed;
+import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ContainerConfig;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.ImageSpec;
@@ -76,6 +77,7 @@ public final class ImageAssembler {
   private final List<Problem> problems = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
   private final List<ImageElf> elfFiles = new ArrayList<>();
+  private LayerEntry entrypointEntry;
 
   public ImageAssembler(Request request) {
     this.request = request;
@@ -95,7 +97,7 @@ public final class ImageAssembler {
     if (entrypoint != null) {
       entrypointPath = entrypoint.inImage();
       elfFiles.add(entrypoint);
-      appEntries.add(LayerEntry.file(entrypoint.inImage(), entrypoint.host(), 0755));
+      appEntries.add(entrypointEntry);
     }
     for (Source source : request.sources()) {
       new SourceCollector(source, problems, elfFiles).collect(appEntries);
@@ -119,8 +121,8 @@ public final class ImageAssembler {
     }
 
     List<LayerEntry> baseEntries = BaseFilesystem.entries();
-    String passwd = textOf(appByPath, "/etc/passwd").orElse(BaseFilesystem.passwd());
-    String group = textOf(appByPath, "/etc/group").orElse(BaseFilesystem.group());
+    String passwd = textOf(appEntries, appByPath, "/etc/passwd").orElse(BaseFilesystem.passwd());
+    String group = textOf(appEntries, appByPath, "/etc/group").orElse(BaseFilesystem.group());
     UserCheck.check(request.user(), passwd, group, problems);
     checkArguments();
 
@@ -154,16 +156,17 @@ public final class ImageAssembler {
       if (request.timezoneData() != null) {
         List<LayerEntry> tz = new ArrayList<>();
         SourceCollector.forDataTree(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems).collect(tz);
-        layers.add(new LayerSpec(tz, "scratchkit: time zone data from " + request.timezoneData().toAbsolutePath(),
+        layers.add(new LayerSpec(tz, "scratchkit: time zone data from "
+            + SourceFiles.localeFreeText(request.timezoneData()),
             SHARED_LAYER_TIME));
       }
       if (!libraryEntries.isEmpty()) {
         layers.add(new LayerSpec(libraryEntries, "scratchkit: shared libraries from "
-            + request.sysroot().toAbsolutePath(), SHARED_LAYER_TIME));
+            + SourceFiles.localeFreeText(request.sysroot()), SHARED_LAYER_TIME));
       }
       if (!appEntries.isEmpty()) {
         layers.add(new LayerSpec(appEntries, "scratchkit: app"
-            + (entrypoint == null ? "" : " " + entrypoint.host().toAbsolutePath())));
+            + (entrypoint == null ? "" : " " + SourceFiles.localeFreeText(entrypoint.host()))));
       }
     } catch (OciException e) {
       problems.add(new Problem("layers", e.getMessage()));
@@ -208,8 +211,15 @@ public final class ImageAssembler {
       return null;
     }
     Path absolute = binary.toAbsolutePath();
-    ImagePath inImage = imagePath(request.entrypointPath() != null ? request.entrypointPath()
-        : "/app/" + binary.getFileName(), "entrypoint path");
+    ImagePath inImage;
+    try {
+      inImage = imagePath(request.entrypointPath() != null ? request.entrypointPath()
+          : "/app/" + SourceFiles.utf8Name(absolute), "entrypoint path");
+    } catch (OciException e) {
+      problems.add(new Problem(absolute.toString(), e.getMessage() + "; or give its path in the image with"
+          + " entrypoint(binary, \"/app/name\")"));
+      inImage = null;
+    }
     if (!Files.isRegularFile(absolute)) {
       problems.add(new Problem(absolute.toString(), absolute + (Files.exists(absolute)
           ? " is not a regular file. The entrypoint must be an executable program."
@@ -221,7 +231,17 @@ public final class ImageAssembler {
           + " Make it readable, e.g. chmod a+r."));
       return null;
     }
-    byte[] head = head(absolute, 128);
+    // Recorded before it is read, so the checks judge the file that goes into the image; its
+    // digest is taken after them (see SourceFiles).
+    LayerEntry entry;
+    try {
+      entry = LayerEntry.file(inImage != null ? inImage : ImagePath.of("/entrypoint"), absolute, 0755);
+    } catch (OciException e) {
+      problems.add(new Problem(absolute.toString(), e.getMessage()));
+      return null;
+    }
+    Path real = entry.source().orElseThrow();
+    byte[] head = head(real, 128);
     if (head.length >= 2 && head[0] == '#' && head[1] == '!') {
       String line = new String(head, StandardCharsets.UTF_8).lines().findFirst().orElse("#!");
       problems.add(new Problem(absolute.toString(), absolute + " is a script (" + line.trim() + "), not an ELF"
@@ -232,7 +252,7 @@ public final class ImageAssembler {
     }
     ElfFile elf;
     try {
-      elf = ElfFile.read(absolute);
+      elf = ElfFile.read(real);
     } catch (ElfFormatException e) {
       problems.add(new Problem(absolute.toString(), absolute + " is not an ELF executable: " + e.getMessage()
           + ". A scratch image can only start a Linux ELF program."));
@@ -251,7 +271,16 @@ public final class ImageAssembler {
       problems.add(new Problem(absolute.toString(), absolute + " is built for " + elf.osAbi()
           + ", not Linux; a Linux container cannot run it. Build it for Linux."));
     }
-    return inImage == null ? null : new ImageElf(absolute, inImage, elf);
+    if (inImage == null) {
+      return null;
+    }
+    try {
+      entrypointEntry = SourceFiles.withContentDigest(entry);
+    } catch (OciException e) {
+      problems.add(new Problem(absolute.toString(), e.getMessage()));
+      return null;
+    }
+    return new ImageElf(absolute, inImage, elf);
   }
 
   private Platform checkPlatforms(ImageElf entrypoint) {
@@ -439,8 +468,12 @@ public final class ImageAssembler {
     return map;
   }
 
-  private static Optional<String> textOf(Map<ImagePath, LayerEntry> entries, String path) {
-    LayerEntry entry = entries.get(ImagePath.of(path));
+  /**
+   * The text of an added file a check reads; its entry (in both collections) then carries the
+   * digest of exactly those bytes, so the image cannot get another file.
+   */
+  private Optional<String> textOf(List<LayerEntry> entries, Map<ImagePath, LayerEntry> byPath, String path) {
+    LayerEntry entry = byPath.get(ImagePath.of(path));
     if (entry == null || entry.type() != LayerEntry.Type.FILE) {
       return Optional.empty();
     }
@@ -448,8 +481,12 @@ public final class ImageAssembler {
       return Optional.of(new String(entry.content().get(), StandardCharsets.UTF_8));
     }
     try {
-      return Optional.of(Files.readString(entry.source().orElseThrow(), StandardCharsets.UTF_8));
-    } catch (IOException e) {
+      SourceFiles.Checked checked = SourceFiles.readChecked(entry, SourceFiles.MAX_CHECKED_TEXT);
+      byPath.put(entry.path(), checked.entry());
+      entries.replaceAll(e -> e == entry ? checked.entry() : e);
+      return Optional.of(new String(checked.content(), StandardCharsets.UTF_8));
+    } catch (OciException e) {
+      problems.add(new Problem(entry.source().orElseThrow().toString(), e.getMessage()));
       return Optional.empty();
     }
   }

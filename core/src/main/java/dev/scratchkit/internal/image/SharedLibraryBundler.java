@@ -8,8 +8,10 @@ import dev.scratchkit.elf.Linkage;
 import dev.scratchkit.elf.MissingLibrary;
 import dev.scratchkit.elf.ResolvedLibrary;
 import dev.scratchkit.elf.SearchSource;
+import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.LayerEntry;
+import dev.scratchkit.oci.OciException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,9 +100,19 @@ final class SharedLibraryBundler {
         if (app.containsKey(path)) {
           continue; // the image brings this file itself
         }
-        LayerEntry entry = needed.isSymlink()
-            ? LayerEntry.symlink(path, needed.linkTarget())
-            : LayerEntry.file(path, needed.hostFile(), Files.isExecutable(needed.hostFile()) ? 0755 : 0644);
+        LayerEntry entry;
+        try {
+          // The resolver gives the real file inside the sysroot: taken exactly, never through a
+          // link (an absolute link in a sysroot means the sysroot's file, not the host's).
+          entry = needed.isSymlink()
+              ? LayerEntry.symlink(path, needed.linkTarget())
+              : SourceFiles.exactFile(path, realDirectory(needed.hostFile()),
+                  Files.isExecutable(needed.hostFile()) ? 0755 : 0644);
+        } catch (OciException | java.io.IOException e) {
+          problems.add(new Problem(needed.hostFile() == null ? path.toString() : needed.hostFile().toString(),
+              "cannot bundle " + path + " for " + file.inImage() + ": " + e.getMessage()));
+          continue;
+        }
         LayerEntry previous = entries.putIfAbsent(path, entry);
         if (previous == null) {
           LOG.debug("bundling {} for {}", entry, file.inImage());
@@ -108,6 +120,21 @@ final class SharedLibraryBundler {
       }
     }
     return new ArrayList<>(entries.values());
+  }
+
+  /**
+   * The file in its directory's real path (the resolver resolved the links inside the sysroot),
+   * refused if the host resolves it outside the sysroot.
+   */
+  private Path realDirectory(Path file) throws java.io.IOException {
+    Path absolute = file.toAbsolutePath().normalize();
+    Path real = absolute.getParent().toRealPath().resolve(absolute.getFileName());
+    Path root = sysroot.toRealPath();
+    if (!real.startsWith(root)) {
+      throw new OciException(absolute + " is really " + real + ", outside the sysroot " + root + " (a directory on"
+          + " its path is a link leading out of it); fix the link in the sysroot, or add the library with addFile");
+    }
+    return real;
   }
 
   /**

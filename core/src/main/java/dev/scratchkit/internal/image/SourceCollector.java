@@ -3,6 +3,7 @@ package dev.scratchkit.internal.image;
 import dev.scratchkit.ScratchImageException.Problem;
 import dev.scratchkit.elf.ElfFile;
 import dev.scratchkit.elf.ElfFormatException;
+import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.OciException;
@@ -10,17 +11,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns an added file or directory into layer entries: modes normalised (so the host's umask
- * never changes the image), symbolic links kept as links and refused when they lead outside
- * the tree (no host file leaks in), and every ELF file noted for the platform and library
- * checks.
+ * never changes the image), symbolic links kept as links and refused when they resolve outside
+ * the tree (no host file leaks in), names taken as the UTF-8 bytes on disk, every regular file
+ * recorded so that writing copies that file and no other, and every ELF file noted for the
+ * platform and library checks.
  */
 final class SourceCollector {
 
@@ -52,7 +58,7 @@ final class SourceCollector {
   }
 
   void collect(List<LayerEntry> into) {
-    Path root = source.source().toAbsolutePath().normalize();
+    Path given = source.source().toAbsolutePath().normalize();
     ImagePath target;
     try {
       target = ImagePath.of(source.pathInImage());
@@ -60,30 +66,56 @@ final class SourceCollector {
       problems.add(new Problem(source.pathInImage(), e.getMessage()));
       return;
     }
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      problems.add(new Problem(root.toString(), root + " does not exist (to be added at " + target
+    if (!Files.exists(given, LinkOption.NOFOLLOW_LINKS)) {
+      problems.add(new Problem(given.toString(), given + " does not exist (to be added at " + target
           + "). Check the path, or create it before build()."));
       return;
     }
+    if (Files.isSymbolicLink(given) && !Files.exists(given)) {
+      problems.add(new Problem(given.toString(), given + " is a symbolic link to " + linkText(given)
+          + ", which does not exist (to be added at " + target + "). Point it at the "
+          + (source.directory() ? "directory" : "file") + ", or give that path instead."));
+      return;
+    }
     if (source.directory()) {
-      if (!Files.isDirectory(root)) {
-        problems.add(new Problem(root.toString(), root + " is not a directory; use addFile(" + root + ", \""
+      if (!Files.isDirectory(given)) {
+        problems.add(new Problem(given.toString(), given + " is not a directory; use addFile(" + given + ", \""
             + target + "\") for a single file."));
         return;
       }
+      Path root;
+      try {
+        // A link to a directory is followed here, once and explicitly; nothing below is followed.
+        root = given.toRealPath();
+      } catch (IOException e) {
+        problems.add(new Problem(given.toString(), given + " cannot be resolved: " + e + ". Check its permissions."));
+        return;
+      }
+      if (!root.equals(given)) {
+        LOG.info("{} leads to {}: adding that directory at {}", given, root, target);
+      }
       collectTree(root, target, into);
     } else {
-      if (Files.isDirectory(root)) {
-        problems.add(new Problem(root.toString(), root + " is a directory; use addDirectory(" + root + ", \""
+      if (Files.isDirectory(given)) {
+        problems.add(new Problem(given.toString(), given + " is a directory; use addDirectory(" + given + ", \""
             + target + "\") for a tree."));
         return;
       }
-      if (!Files.isRegularFile(root)) {
-        problems.add(new Problem(root.toString(), root + " is not a regular file (a device, socket or pipe"
+      if (!Files.isRegularFile(given)) {
+        problems.add(new Problem(given.toString(), given + " is not a regular file (a device, socket or pipe"
             + " cannot go into an image)."));
         return;
       }
-      addFile(root, target, into);
+      if (!Files.isReadable(given)) {
+        problems.add(new Problem(given.toString(), given + " cannot be read by this process (permissions)."
+            + " Make it readable, e.g. chmod a+r."));
+        return;
+      }
+      try {
+        inspect(LayerEntry.file(target, given, Files.isExecutable(given) ? 0755 : 0644), into);
+      } catch (OciException e) {
+        problems.add(new Problem(given.toString(), e.getMessage()));
+      }
     }
   }
 
@@ -99,14 +131,39 @@ final class SourceCollector {
           + ". Check its permissions."));
       return;
     }
+    // Image paths from the names' own bytes (never the locale's decoding); a directory whose
+    // name is refused takes its tree with it, reported once.
+    Map<Path, ImagePath> dirs = new HashMap<>();
+    dirs.put(root, target);
+    java.util.Set<Path> realDirectories = new java.util.HashSet<>();
     for (Path path : paths) {
-      ImagePath inImage = target.resolve(root.relativize(path).toString());
+      ImagePath parent = dirs.get(path.getParent());
+      if (parent == null) {
+        continue;
+      }
+      ImagePath inImage;
+      try {
+        inImage = parent.resolve(SourceFiles.utf8Name(path));
+      } catch (OciException e) {
+        problems.add(new Problem(path.toString(), e.getMessage()));
+        continue;
+      }
       if (Files.isSymbolicLink(path)) {
         addSymlink(root, path, inImage, into);
       } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+        dirs.put(path, inImage);
         into.add(LayerEntry.directory(inImage, 0755));
       } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-        addFile(path, inImage, into);
+        if (!Files.isReadable(path)) {
+          problems.add(new Problem(path.toString(), path + " cannot be read by this process (permissions)."
+              + " Make it readable, e.g. chmod a+r."));
+          continue;
+        }
+        try {
+          inspect(SourceFiles.exactFile(inImage, path, Files.isExecutable(path) ? 0755 : 0644, realDirectories), into);
+        } catch (OciException e) {
+          problems.add(new Problem(path.toString(), e.getMessage()));
+        }
       } else {
         problems.add(new Problem(path.toString(), path + " is not a regular file, directory or symbolic link"
             + " (a device, socket or pipe cannot go into an image). Remove it from " + root + "."));
@@ -115,44 +172,128 @@ final class SourceCollector {
   }
 
   private void addSymlink(Path root, Path link, ImagePath inImage, List<LayerEntry> into) {
-    String text;
+    Path text;
+    String textUtf8;
+    String leaves;
     try {
-      text = Files.readSymbolicLink(link).toString();
+      text = Files.readSymbolicLink(link);
+      textUtf8 = SourceFiles.utf8Text(text, link);
+      leaves = leaves(root, link, text);
     } catch (IOException e) {
       problems.add(new Problem(link.toString(), link + " is a symbolic link that cannot be read: " + e));
       return;
+    } catch (OciException e) {
+      problems.add(new Problem(link.toString(), e.getMessage()));
+      return;
     }
-    Path resolved = link.getParent().resolve(text).normalize();
-    if (text.startsWith("/") || !resolved.startsWith(root)) {
+    if (leaves != null) {
       if (elfFiles == null) {
-        LOG.warn("left out {}: a symbolic link to {}, outside {}", link, text, root);
+        LOG.warn("left out {}: a symbolic link to {}, {}", link, text, leaves);
         return;
       }
-      problems.add(new Problem(link.toString(), link + " is a symbolic link to " + text + ", which is outside "
-          + root + ". In the image it would point at something else (or nothing), and following it would copy"
+      problems.add(new Problem(link.toString(), link + " is a symbolic link to " + text + ", " + leaves
+          + ". In the image it would point at something else (or nothing), and following it would copy"
           + " a host file in. Make it a relative link inside the directory, or add the target with addFile."));
       return;
     }
-    into.add(LayerEntry.symlink(inImage, text));
+    try {
+      into.add(LayerEntry.symlink(inImage, textUtf8));
+    } catch (OciException e) {
+      problems.add(new Problem(link.toString(), e.getMessage()));
+    }
   }
 
-  private void addFile(Path file, ImagePath inImage, List<LayerEntry> into) {
-    if (!Files.isReadable(file)) {
-      problems.add(new Problem(file.toString(), file + " cannot be read by this process (permissions)."
-          + " Make it readable, e.g. chmod a+r."));
-      return;
+  /**
+   * Where {@code link} leads, resolved as the kernel would (each component in turn, through
+   * other links of the tree and {@code ..}), not by its text: {@code sub/t -> ..} makes
+   * {@code sub/t/../x} leave the tree although the text normalises to {@code sub/x}.
+   *
+   * @return null when it stays inside {@code root}, else why not, for the message
+   */
+  static String leaves(Path root, Path link, Path text) throws IOException {
+    String outside = "which is outside " + root;
+    if (text.isAbsolute()) {
+      return outside + " (an absolute link)";
     }
-    boolean executable = Files.isExecutable(file);
-    into.add(LayerEntry.file(inImage, file, executable ? 0755 : 0644));
+    List<Path> at = new ArrayList<>();
+    root.relativize(link.getParent()).forEach(c -> {
+      if (!c.toString().isEmpty()) {
+        at.add(c);
+      }
+    });
+    Deque<Path> todo = new ArrayDeque<>();
+    pushFront(todo, text);
+    List<String> via = new ArrayList<>();
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      Path c = todo.pollFirst();
+      String name = c.toString();
+      if (name.equals(".")) {
+        continue;
+      }
+      if (name.equals("..")) {
+        if (at.isEmpty()) {
+          return outside + (via.isEmpty() ? "" : " (resolved through " + String.join(", ", via) + ")");
+        }
+        at.remove(at.size() - 1);
+        continue;
+      }
+      Path candidate = root;
+      for (Path p : at) {
+        candidate = candidate.resolve(p);
+      }
+      candidate = candidate.resolve(c);
+      if (Files.isSymbolicLink(candidate)) {
+        Path next = Files.readSymbolicLink(candidate);
+        via.add(root.relativize(candidate) + " -> " + next);
+        if (++hops > MAX_LINK_HOPS) {
+          return "which never resolves: the links form a loop (" + String.join(", ", via.subList(0, 4)) + ", ...)";
+        }
+        if (next.isAbsolute()) {
+          return outside + " (resolved through " + String.join(", ", via) + ", an absolute link)";
+        }
+        pushFront(todo, next);
+        continue;
+      }
+      at.add(c);
+    }
+    return null;
+  }
+
+  /** As Linux's limit of links followed in one lookup. */
+  private static final int MAX_LINK_HOPS = 40;
+
+  private static void pushFront(Deque<Path> todo, Path relative) {
+    for (int i = relative.getNameCount() - 1; i >= 0; i--) {
+      todo.addFirst(relative.getName(i));
+    }
+  }
+
+  private static String linkText(Path link) {
+    try {
+      return Files.readSymbolicLink(link).toString();
+    } catch (IOException e) {
+      return "(unreadable)";
+    }
+  }
+
+  /**
+   * Adds a file entry; an ELF file is read for the checks and then carries the digest of the
+   * bytes that were judged, so the image gets exactly those.
+   */
+  private void inspect(LayerEntry entry, List<LayerEntry> into) {
+    Path file = entry.source().orElseThrow();
     if (elfFiles != null && java.util.Arrays.equals(ImageAssembler.head(file, 4), ELF_MAGIC)) {
       try {
         ElfFile elf = ElfFile.read(file);
-        elfFiles.add(new ImageAssembler.ImageElf(file, inImage, elf));
+        entry = SourceFiles.withContentDigest(entry);
+        elfFiles.add(new ImageAssembler.ImageElf(file, entry.path(), elf));
       } catch (ElfFormatException e) {
         // An ELF-looking data file is not ours to refuse; it simply takes no part in the checks.
         LOG.warn("{} starts like an ELF file but cannot be read as one ({}); it is added as data", file,
             e.getMessage());
       }
     }
+    into.add(entry);
   }
 }

@@ -68,13 +68,13 @@ public final class ImageWriter {
     this.cache = LayerCacheStore.of(cache);
   }
 
-  /** Checks every source file of every image before anything is written. */
+  /** Checks that every source file of every image is still the recorded file, before anything is written. */
   public static void preflight(List<ImageSpec> images) {
     for (ImageSpec image : images) {
       for (LayerSpec layer : image.layers()) {
         for (LayerEntry e : layer.entries()) {
           if (e.source().isPresent()) {
-            SourceFiles.check(e.path(), e.source().get());
+            SourceFiles.verify(e);
           }
         }
       }

@@ -7,11 +7,8 @@ import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,8 +77,8 @@ public final class LayerWriter {
   }
 
   /**
-   * The bytes of file content a layer holds, for progress: source files as they are now (a
-   * missing one counts 0; writing the layer reports it) and in-memory contents.
+   * The bytes of file content a layer holds, for progress: source files as recorded when their
+   * entries were made (writing refuses a file whose size changed) and in-memory contents.
    */
   public static long contentSize(LayerSpec layer) {
     long total = 0;
@@ -92,11 +89,7 @@ public final class LayerWriter {
       if (e.content().isPresent()) {
         total += e.content().get().length;
       } else if (e.source().isPresent()) {
-        try {
-          total += Files.size(e.source().get());
-        } catch (IOException ex) {
-          // counted as empty; the write names the problem
-        }
+        total += SourceFiles.hostFile(e).size();
       }
     }
     return total;
@@ -127,78 +120,83 @@ public final class LayerWriter {
     Map<ImagePath, LayerEntry> byPath = new HashMap<>();
     layer.entries().forEach(e -> byPath.put(e.path(), e));
     byte[] buffer = new byte[BUFFER];
-    for (LayerEntry e : tarOrder(layer)) {
-      LOG.debug("tar entry {}", e);
-      switch (e.type()) {
-        case DIRECTORY -> {
-          TarArchiveEntry t = header(e.path().tarName() + "/", TarConstants.LF_DIR, e, mtime);
-          out.putArchiveEntry(t);
-          out.closeArchiveEntry();
-        }
-        case SYMLINK -> {
-          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_SYMLINK, e, mtime);
-          t.setLinkName(e.link().orElseThrow());
-          out.putArchiveEntry(t);
-          out.closeArchiveEntry();
-        }
-        case HARD_LINK -> {
-          LayerEntry target = byPath.get(ImagePath.of(e.link().orElseThrow()));
-          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_LINK, target, mtime);
-          t.setLinkName(target.path().tarName());
-          out.putArchiveEntry(t);
-          out.closeArchiveEntry();
-        }
-        case FILE -> {
-          TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_NORMAL, e, mtime);
-          if (e.source().isPresent()) {
-            copyFile(out, t, e, e.source().get(), buffer, contentWritten);
-          } else {
-            byte[] content = e.content().orElseThrow();
-            t.setSize(content.length);
-            out.putArchiveEntry(t);
-            out.write(content);
-            contentWritten.accept(content.length);
-            out.closeArchiveEntry();
-          }
-        }
-        default -> throw new IllegalStateException(e.type().toString());
+    try (SourceFiles.Reader reader = SourceFiles.reader()) {
+      for (LayerEntry e : tarOrder(layer)) {
+        writeEntry(out, e, byPath, reader, buffer, mtime, contentWritten);
       }
     }
   }
 
-  private static void copyFile(TarArchiveOutputStream out, TarArchiveEntry t, LayerEntry e, Path source, byte[] buffer,
-      LongConsumer contentWritten) throws IOException {
-    SourceFiles.check(e.path(), source);
-    try (InputStream in = Files.newInputStream(source)) {
-      long size = Files.size(source);
+  private static void writeEntry(TarArchiveOutputStream out, LayerEntry e, Map<ImagePath, LayerEntry> byPath,
+      SourceFiles.Reader reader, byte[] buffer, FileTime mtime, LongConsumer contentWritten) throws IOException {
+    LOG.debug("tar entry {}", e);
+    switch (e.type()) {
+      case DIRECTORY -> {
+        TarArchiveEntry t = header(e.path().tarName() + "/", TarConstants.LF_DIR, e, mtime);
+        out.putArchiveEntry(t);
+        out.closeArchiveEntry();
+      }
+      case SYMLINK -> {
+        TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_SYMLINK, e, mtime);
+        t.setLinkName(e.link().orElseThrow());
+        out.putArchiveEntry(t);
+        out.closeArchiveEntry();
+      }
+      case HARD_LINK -> {
+        LayerEntry target = byPath.get(ImagePath.of(e.link().orElseThrow()));
+        TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_LINK, target, mtime);
+        t.setLinkName(target.path().tarName());
+        out.putArchiveEntry(t);
+        out.closeArchiveEntry();
+      }
+      case FILE -> {
+        TarArchiveEntry t = header(e.path().tarName(), TarConstants.LF_NORMAL, e, mtime);
+        if (e.source().isPresent()) {
+          copyFile(out, t, e, reader, buffer, contentWritten);
+        } else {
+          byte[] content = e.content().orElseThrow();
+          t.setSize(content.length);
+          out.putArchiveEntry(t);
+          out.write(content);
+          contentWritten.accept(content.length);
+          out.closeArchiveEntry();
+        }
+      }
+      default -> throw new IllegalStateException(e.type().toString());
+    }
+  }
+
+  /**
+   * Copies a host file, but only the file the entry recorded (see {@link SourceFiles}): nothing
+   * is copied when it changed before the open, and a change seen during or after the copy fails
+   * the layer, which is then discarded, never stored.
+   */
+  private static void copyFile(TarArchiveOutputStream out, TarArchiveEntry t, LayerEntry e, SourceFiles.Reader reader,
+      byte[] buffer, LongConsumer contentWritten) throws IOException {
+    try (SourceFiles.Opened in = reader.open(e)) {
+      long size = in.size();
       t.setSize(size);
       out.putArchiveEntry(t);
       long remaining = size;
       while (remaining > 0) {
-        int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+        int n = in.stream().read(buffer, 0, (int) Math.min(buffer.length, remaining));
         if (n < 0) {
-          throw changed(e, source, size, "shrank to " + (size - remaining) + " bytes");
+          throw changed(e, size, "shrank to " + (size - remaining) + " bytes");
         }
+        in.hashed(buffer, n);
         out.write(buffer, 0, n);
         contentWritten.accept(n);
         remaining -= n;
       }
-      if (in.read() >= 0) {
-        throw changed(e, source, size, "grew");
-      }
+      in.finish();
       out.closeArchiveEntry();
-    } catch (IOException ex) {
-      if (ex instanceof java.nio.file.AccessDeniedException || ex instanceof java.nio.file.NoSuchFileException) {
-        throw new OciException("source file " + source + " for " + e.path() + " cannot be read: " + ex.getMessage()
-            + "; check that it exists and is readable (chmod a+r)", ex);
-      }
-      throw ex;
     }
   }
 
-  private static OciException changed(LayerEntry e, Path source, long size, String how) {
-    return new OciException("source file " + source + " for " + e.path() + " changed while it was copied into the"
-        + " layer: it had " + size + " bytes and " + how + "; make sure nothing writes it while the image is written");
+  private static OciException changed(LayerEntry e, long size, String how) {
+    return new OciException("source file " + e.source().orElseThrow() + " for " + e.path() + " changed while it was"
+        + " copied into the layer: it had " + size + " bytes and " + how + "; make sure nothing writes it while the"
+        + " image is written");
   }
 
   private static TarArchiveEntry header(String name, byte linkFlag, LayerEntry e, FileTime mtime) {
