@@ -107,8 +107,8 @@ public final class DockerArchive implements ImageTarget {
       entry.put("RepoTags", tags);
       entry.put("Layers", w.layers().stream().map(l -> "blobs/sha256/" + l.digest().hex()).distinct().toList());
       Files.write(staging.resolve("manifest.json"), ImageJson.bytes(List.of(entry)));
-      // The manifest blob is not part of a docker-archive; the config and layers are.
-      Files.delete(store.path(w.digest()));
+      // The manifest blob stays beside the config and layers (as Docker 25+ keeps it): loaders
+      // ignore it, and reading the archive back finds the digest this write reports.
       dev.scratchkit.internal.oci.Layouts.deleteTree(staging.resolve(".tmp"));
       return w;
     });
