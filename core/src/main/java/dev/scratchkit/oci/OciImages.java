@@ -526,7 +526,8 @@ public final class OciImages {
                 + " raise OciImages.Limits.withDecompressedBytes");
           }
         });
-        TarReader tar = new TarReader(tarStream, where, limits.tarHeaderBytes());
+        TarReader tar = new TarReader(new java.io.BufferedInputStream(tarStream, 64 * 1024), where,
+            limits.tarHeaderBytes());
         int count = 0;
         TarReader.Header h;
         while ((h = tar.next()) != null) {

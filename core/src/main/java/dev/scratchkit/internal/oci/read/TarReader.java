@@ -135,11 +135,14 @@ public final class TarReader {
 
   private Header entry(char rawType, long size, long headerOffset, String longName, String longLink,
       Map<String, String> localPax) throws IOException {
-    Map<String, String> pax = new HashMap<>(globalPax);
-    if (localPax != null) {
-      pax.putAll(localPax);
+    Map<String, String> pax = Map.of();
+    if (!globalPax.isEmpty() || localPax != null) {
+      pax = new HashMap<>(globalPax);
+      if (localPax != null) {
+        pax.putAll(localPax);
+      }
     }
-    if (pax.keySet().stream().anyMatch(k -> k.startsWith("GNU.sparse."))) {
+    if (!pax.isEmpty() && pax.keySet().stream().anyMatch(k -> k.startsWith("GNU.sparse."))) {
       throw fail(headerOffset, "is a GNU sparse file, which image layers do not use");
     }
     char type = switch (rawType) {
@@ -392,6 +395,13 @@ public final class TarReader {
   }
 
   private String utf8(byte[] bytes, int offset, int length, String field, long headerOffset) {
+    boolean ascii = true;
+    for (int i = offset; i < offset + length && ascii; i++) {
+      ascii = bytes[i] >= 0;
+    }
+    if (ascii) {
+      return new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
+    }
     try {
       return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, offset, length)).toString();
