@@ -112,6 +112,30 @@ public final class Json {
     }
   }
 
+  /**
+   * Reads and parses a JSON object file as {@link #parse}, reading at most
+   * {@link #MAX_PARSE_BYTES}; a symlink, FIFO, device or socket is refused before it is opened.
+   *
+   * @throws IllegalArgumentException naming the problem when the file is not a regular file,
+   *     too big, or not a JSON object
+   */
+  public static Map<String, Object> parseObjectFile(java.nio.file.Path file) throws java.io.IOException {
+    java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(file,
+        java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (!a.isRegularFile()) {
+      throw new IllegalArgumentException("it is " + (a.isSymbolicLink() ? "a symbolic link" : a.isDirectory()
+          ? "a directory" : "a special file") + ", not a regular file");
+    }
+    byte[] bytes;
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      bytes = in.readNBytes(MAX_PARSE_BYTES + 1);
+    }
+    if (bytes.length > MAX_PARSE_BYTES) {
+      throw new IllegalArgumentException("it is larger than the " + MAX_PARSE_BYTES + " bytes accepted");
+    }
+    return parseObject(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   /** Parses JSON text that must be an object, as {@link #parse}. */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> parseObject(String text) {
