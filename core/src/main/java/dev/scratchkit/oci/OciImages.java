@@ -53,7 +53,9 @@ import java.util.regex.Pattern;
  * blobs/}, {@code blobs/sha256/} and every blob must be a real directory or regular file, never
  * a symlink, and a FIFO, device or socket is refused before it is opened (so reading never
  * blocks). In an archive, a member that is a link or special file where content is expected is
- * refused, and so is a member name that appears twice. Entry names with {@code ..} are refused.
+ * refused, and so is a member name that appears twice; the one exception is a docker-archive
+ * layer that is a relative symlink to another regular member, as {@code docker save} writes for
+ * layers that several images share, resolved in the archive's own index (never on disk). Entry names with {@code ..} are refused.
  * All work is bounded by {@link Limits}: JSON size and depth, descriptors, index depth, tags,
  * entries, bytes decompressed, tar header sizes and archive members.
  *
@@ -593,7 +595,9 @@ public final class OciImages {
             + "); the layout is incomplete. Write or copy the image again");
       }
     }
-    ArchiveMembers.Member m = members.regular(layer.blobPath(), "the layer " + layer.digest())
+    ArchiveMembers.Member m = (kind == Kind.DOCKER_ARCHIVE
+        ? members.regularFollowingLinks(layer.blobPath(), "the layer " + layer.digest())
+        : members.regular(layer.blobPath(), "the layer " + layer.digest()))
         .orElseThrow(() -> new OciException(where + " is missing: the archive has no member \"" + layer.blobPath()
             + "\"; it is incomplete"));
     return members.open(m);
@@ -1067,10 +1071,14 @@ public final class OciImages {
         for (int i = 0; i < names.size(); i++) {
           countDescriptor("manifest.json " + names.get(i).path());
           String name = memberName(names.get(i).asString(), what, names.get(i).path());
-          Layer blob = hashed.get(name);
+          ArchiveMembers.Member member = archive.regularFollowingLinks(name, "a layer").orElseThrow(
+              () -> new OciException("the layer " + name + " listed in manifest.json is missing from " + where
+                  + "; the archive is incomplete"));
+          // Hashed once per member, however often it is listed or linked to.
+          Layer blob = hashed.get(member.name());
           if (blob == null) {
-            blob = hash(name);
-            hashed.put(name, blob);
+            blob = hash(name, member);
+            hashed.put(member.name(), blob);
           }
           layers.add(new Layer(blob.digest(), config.diffIds().get(i), blob.size(), blob.mediaType(), name));
         }
@@ -1121,9 +1129,7 @@ public final class OciImages {
     }
 
     /** Hashes a layer member once: digest, size and compression. */
-    private Layer hash(String name) throws IOException {
-      ArchiveMembers.Member m = archive.regular(name, "a layer").orElseThrow(() -> new OciException("the layer "
-          + name + " listed in manifest.json is missing from " + where + "; the archive is incomplete"));
+    private Layer hash(String name, ArchiveMembers.Member m) throws IOException {
       HashingInputStream in;
       byte[] head;
       try (InputStream raw = archive.open(m)) {
@@ -1132,9 +1138,9 @@ public final class OciImages {
         in.drain();
       }
       Digest digest = in.digest();
-      Matcher named = BLOB_NAME.matcher(name);
+      Matcher named = BLOB_NAME.matcher(m.name());
       if (named.matches() && !digest.hex().equals(named.group(1))) {
-        throw new OciException("the layer " + name + " of " + where + " has digest " + digest + ", not the one its"
+        throw new OciException("the layer " + m.name() + " of " + where + " has digest " + digest + ", not the one its"
             + " name says; it was changed or forged, so it is not used. Restore it or export the image again");
       }
       String mediaType = switch (Decompression.sniff(head, head.length)) {

@@ -191,12 +191,25 @@ class HostileImagesTest {
           new byte[0], "index.json");
       return archive(w, t);
     }, "hard link", "not a regular file");
-    add("docker-archive layer member is a symlink", Action.READ, (w, c) -> {
+    add("docker-archive layer member is an absolute symlink", Action.READ, (w, c) -> {
       Image i = Image.valid();
       String m = "[{\"Config\":\"blobs/sha256/" + hex(sha256(i.config)) + "\",\"Layers\":[\"layer.tar\"]}]";
       return archive(w, new Tar().file("manifest.json", utf8(m)).file("blobs/sha256/" + hex(sha256(i.config)),
           i.config).entry("layer.tar", '2', new byte[0], "/etc/passwd"));
-    }, "symbolic link");
+    }, "symbolic link", "leads outside the archive");
+    add("docker-archive layer symlink climbing out of the archive", Action.READ, (w, c) -> archive(w,
+        linkedDockerArchive("../../canary.txt")), "leads outside the archive");
+    add("docker-archive layer symlink loop", Action.READ, (w, c) -> {
+      Image i = Image.valid();
+      String m = "[{\"Config\":\"blobs/sha256/" + hex(sha256(i.config)) + "\",\"Layers\":[\"a/layer.tar\"]}]";
+      return archive(w, new Tar().file("manifest.json", utf8(m)).file("blobs/sha256/" + hex(sha256(i.config)),
+          i.config).entry("a/layer.tar", '2', new byte[0], "../b/layer.tar")
+          .entry("b/layer.tar", '2', new byte[0], "../a/layer.tar"));
+    }, "more than 8 links");
+    add("docker-archive layer symlink to a directory", Action.READ, (w, c) -> archive(w,
+        linkedDockerArchive("../blobs")), "is a directory");
+    add("docker-archive layer symlink to a missing member", Action.READ, (w, c) -> archive(w,
+        linkedDockerArchive("../nothing/layer.tar")), "not in the archive");
     add("docker-archive config member is a FIFO entry", Action.READ, (w, c) -> {
       Image i = Image.valid();
       String m = "[{\"Config\":\"c.json\",\"Layers\":[]}]";
@@ -463,6 +476,14 @@ class HostileImagesTest {
     add("indexes nested 6 deep", Action.READ, (w, c) -> fanOut(w, 6, 1), "limit indexDepth");
   }
 
+  /** A docker-archive whose layer {@code x/layer.tar} is a symlink to {@code target}. */
+  static Tar linkedDockerArchive(String target) {
+    Image i = Image.valid();
+    String m = "[{\"Config\":\"blobs/sha256/" + hex(sha256(i.config)) + "\",\"Layers\":[\"x/layer.tar\"]}]";
+    return new Tar().file("manifest.json", utf8(m)).file("blobs/sha256/" + hex(sha256(i.config)), i.config)
+        .entry("blobs/", '5', new byte[0], "").entry("x/layer.tar", '2', new byte[0], target);
+  }
+
   static Path linkBlob(Path w, java.util.function.Function<Image, byte[]> which) throws IOException {
     Image i = Image.valid();
     Path dir = layout(w, i);
@@ -701,6 +722,22 @@ class HostileImagesTest {
     assertThat(image.layers().get(19_999).digest().toString()).isEqualTo(diffId);
     assertThat(image.layers().get(0).mediaType()).isEqualTo(TAR);
     assertThat(OciImages.read(archive).entries(image.layers().get(0))).hasSize(1);
+  }
+
+  @Test
+  void aDockerSaveSymlinkToASharedLayerIsFollowedInsideTheArchiveAndHashedOnce() {
+    byte[] tar = new Tar().file("hello.txt", utf8("hello\n")).end();
+    byte[] config = utf8(config("\"" + sha256(tar) + "\",\"" + sha256(tar) + "\"", "\"2024-01-02T03:04:05Z\""));
+    String m = "[{\"Config\":\"" + hex(sha256(config)) + ".json\",\"RepoTags\":[\"shared:1\"],\"Layers\":"
+        + "[\"one/layer.tar\",\"two/layer.tar\"]}]";
+    Path archive = write(tmp.resolve("shared.tar"), new Tar().file(hex(sha256(config)) + ".json", config)
+        .entry("one/", '5', new byte[0], "").file("one/layer.tar", tar).entry("two/", '5', new byte[0], "")
+        .entry("two/layer.tar", '2', new byte[0], "../one/layer.tar").file("manifest.json", utf8(m)).end());
+    OciImages images = OciImages.read(archive);
+    OciImages.Image image = images.image("shared:1");
+    assertThat(image.layers()).extracting(l -> l.digest().toString()).containsExactly(sha256(tar), sha256(tar));
+    assertThat(image.layers().get(1).blobPath()).isEqualTo("two/layer.tar");
+    assertThat(images.entries(image.layers().get(1))).extracting(OciImages.Entry::path).containsExactly("/hello.txt");
   }
 
   @Test

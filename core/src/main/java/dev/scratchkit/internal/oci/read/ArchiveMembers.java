@@ -107,6 +107,67 @@ public final class ArchiveMembers {
     return Optional.of(m);
   }
 
+  /**
+   * As {@link #regular}, but a symlink member is followed inside the archive, as {@code docker
+   * save} writes them for a layer that several images share ({@code ID2/layer.tar ->
+   * ../ID1/layer.tar}). Only the archive's own index is consulted, never the file system; a
+   * link that is absolute, climbs above the archive root, loops, or ends at anything but a
+   * regular member is refused.
+   */
+  public Optional<Member> regularFollowingLinks(String name, String what) {
+    String at = name;
+    for (int hop = 0; hop <= 8; hop++) {
+      Member m = members.get(at);
+      if (m == null) {
+        if (hop == 0) {
+          return Optional.empty();
+        }
+        throw new OciException("the archive " + file + " holds " + what + " as the member \""
+            + TarReader.printable(name) + "\", a symbolic link to \"" + TarReader.printable(at)
+            + "\", which is not in the archive; it is incomplete or hostile");
+      }
+      if (m.type() != TarReader.SYMLINK) {
+        return regular(at, what);
+      }
+      String target = m.linkName();
+      String resolved = target.startsWith("/") ? null : inside(at, target);
+      if (resolved == null) {
+        throw new OciException("the archive " + file + " holds " + what + " as the member \""
+            + TarReader.printable(name) + "\", a symbolic link to \"" + TarReader.printable(target)
+            + "\", which leads outside the archive; it is refused as hostile. Rewrite the archive with the content"
+            + " in place (e.g. skopeo copy)");
+      }
+      at = resolved;
+    }
+    throw new OciException("the archive " + file + " holds " + what + " as the member \"" + TarReader.printable(name)
+        + "\", a symbolic link that goes through more than 8 links (or loops); it is refused as hostile");
+  }
+
+  /** {@code target} relative to the directory of member {@code from}, or null when it climbs above the root. */
+  private static String inside(String from, String target) {
+    java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+    int slash = from.lastIndexOf('/');
+    if (slash > 0) {
+      for (String p : from.substring(0, slash).split("/")) {
+        parts.addLast(p);
+      }
+    }
+    for (String p : target.split("/")) {
+      if (p.isEmpty() || p.equals(".")) {
+        continue;
+      }
+      if (p.equals("..")) {
+        if (parts.isEmpty()) {
+          return null;
+        }
+        parts.removeLast();
+      } else {
+        parts.addLast(p);
+      }
+    }
+    return parts.isEmpty() ? null : String.join("/", parts);
+  }
+
   /** Opens a member's data (a new channel each time, closed with the stream). */
   public InputStream open(Member m) throws IOException {
     FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
