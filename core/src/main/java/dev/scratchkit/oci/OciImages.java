@@ -291,6 +291,50 @@ public final class OciImages {
     }
 
     /**
+     * The same with another JSON nesting depth.
+     *
+     * @param depth the deepest nesting of arrays and objects in a document
+     * @return new limits
+     */
+    public Limits withJsonDepth(int depth) {
+      return new Limits(jsonBytes, totalJsonBytes, depth, descriptors, indexDepth, tags, layerEntries, layerBytes,
+          imageBytes, tarHeaderBytes, archiveMembers);
+    }
+
+    /**
+     * The same with another total of JSON read from one source.
+     *
+     * @param bytes the JSON read from one source in all
+     * @return new limits
+     */
+    public Limits withTotalJsonBytes(long bytes) {
+      return new Limits(jsonBytes, bytes, jsonDepth, descriptors, indexDepth, tags, layerEntries, layerBytes,
+          imageBytes, tarHeaderBytes, archiveMembers);
+    }
+
+    /**
+     * The same with another index nesting depth.
+     *
+     * @param depth image indexes nested below {@code index.json}
+     * @return new limits
+     */
+    public Limits withIndexDepth(int depth) {
+      return new Limits(jsonBytes, totalJsonBytes, jsonDepth, descriptors, depth, tags, layerEntries, layerBytes,
+          imageBytes, tarHeaderBytes, archiveMembers);
+    }
+
+    /**
+     * The same with another number of archive members.
+     *
+     * @param count members of an archive file
+     * @return new limits
+     */
+    public Limits withArchiveMembers(int count) {
+      return new Limits(jsonBytes, totalJsonBytes, jsonDepth, descriptors, indexDepth, tags, layerEntries,
+          layerBytes, imageBytes, tarHeaderBytes, count);
+    }
+
+    /**
      * The same with another tar header bound.
      *
      * @param bytes the largest GNU long name or PAX extended header
@@ -635,8 +679,13 @@ public final class OciImages {
       throw new OciException(where + ": the entry at tar offset " + offset + " has a " + what + " with a NUL or longer"
           + " than " + MAX_PATH_BYTES + " bytes (\"" + TarReader.printable(name) + "\"); it cannot be unpacked");
     }
-    StringBuilder out = new StringBuilder();
-    for (String part : name.split("/")) {
+    StringBuilder out = new StringBuilder(name.length() + 1);
+    for (int start = 0, end; start <= name.length(); start = end + 1) {
+      end = name.indexOf('/', start);
+      if (end < 0) {
+        end = name.length();
+      }
+      String part = name.substring(start, end);
       if (part.isEmpty() || part.equals(".")) {
         continue;
       }
@@ -773,7 +822,8 @@ public final class OciImages {
         jsonRead += size;
         if (jsonRead > limits.totalJsonBytes()) {
           throw new OciException(where + " has more than " + limits.totalJsonBytes() + " bytes of JSON documents"
-              + " in all (limit totalJsonBytes, reached at " + what + "); it is hostile or unusually large");
+              + " in all (limit totalJsonBytes, reached at " + what + "); it is hostile or unusually large. If you"
+              + " trust it, raise OciImages.Limits.withTotalJsonBytes");
         }
       }
       byte[] bytes;
@@ -964,7 +1014,8 @@ public final class OciImages {
       }
       if (depth + 1 > limits.indexDepth()) {
         throw new OciException("the index " + d.digest() + " (" + d.at() + ") in " + where + " nests indexes more than "
-            + limits.indexDepth() + " deep (limit indexDepth); it is hostile or damaged");
+            + limits.indexDepth() + " deep (limit indexDepth); it is hostile or damaged. If you trust it, raise"
+            + " OciImages.Limits.withIndexDepth");
       }
       chain.push(d.digest());
       for (Child c : children) {

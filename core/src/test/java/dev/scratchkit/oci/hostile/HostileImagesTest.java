@@ -38,7 +38,7 @@ class HostileImagesTest {
   Path tmp;
 
   /** What a case does with its input once read: nothing more, or list every layer. */
-  enum Action { READ, LIST }
+  enum Action { READ, LIST, FOREIGN_LAYER }
 
   @FunctionalInterface
   interface Maker {
@@ -170,6 +170,34 @@ class HostileImagesTest {
       mkfifo(w.resolve("image.tar"));
       return w.resolve("image.tar");
     }, "special file");
+    add("layer blob is a socket", Action.READ, (w, c) -> {
+      Image i = Image.valid();
+      Path dir = layout(w, i);
+      Path blob = dir.resolve("blobs/sha256/" + hex(sha256(i.layer)));
+      Files.delete(blob);
+      Path shortDir = Files.createTempDirectory("sk"); // a socket path must fit in 108 bytes: bind, then move
+      Path socket = shortDir.resolve("s");
+      try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(
+          java.net.StandardProtocolFamily.UNIX)) {
+        server.bind(java.net.UnixDomainSocketAddress.of(socket));
+      }
+      Files.move(socket, blob);
+      Files.delete(shortDir);
+      return dir;
+    }, "special file");
+    add("a layer record that is not of this source, pointing at the canary", Action.FOREIGN_LAYER,
+        (w, c) -> layout(w, Image.valid()), "not a layer of this source");
+    add("oci-archive with 100,001 members", Action.READ, (w, c) -> {
+      Path file = w.resolve("image.tar");
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+        out.write(new Tar().file("index.json", Image.valid().index).bytes());
+        for (int n = 0; n < 100_001; n++) {
+          out.write(header("m" + n, '0', 0, "", true));
+        }
+        out.write(new byte[1024]);
+      }
+      return file;
+    }, "more than 100000 members", "limit archiveMembers");
     add("layer blob is a directory", Action.READ, (w, c) -> {
       Image i = Image.valid();
       Path dir = layout(w, i);
@@ -653,6 +681,11 @@ class HostileImagesTest {
     Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
       try {
         OciImages images = OciImages.read(input, c.limits());
+        if (c.action() == Action.FOREIGN_LAYER) {
+          OciImages.Layer real = images.images().get(0).layers().get(0);
+          images.readLayer(new OciImages.Layer(real.digest(), real.diffId(), real.size(), real.mediaType(),
+              "../canary.txt"), (entry, content) -> { });
+        }
         if (c.action() == Action.LIST) {
           for (OciImages.Image image : images.images()) {
             for (OciImages.Layer layer : image.layers()) {

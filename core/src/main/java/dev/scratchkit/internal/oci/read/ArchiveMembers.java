@@ -47,7 +47,7 @@ public final class ArchiveMembers {
         if (members.size() >= maxMembers) {
           throw new OciException("the archive " + file + " has more than " + maxMembers + " members (limit"
               + " archiveMembers); an image archive has a few per image. It is hostile or not an image archive;"
-              + " if you trust it, raise OciImages.Limits.archiveMembers");
+              + " if you trust it, raise OciImages.Limits.withArchiveMembers");
         }
         String name = normalise(h.name());
         if (name.isEmpty()) {

@@ -65,7 +65,7 @@ public final class JsonDoc {
           ? "nests arrays and objects deeper than " + maxDepth + " levels (limit jsonDepth)"
           : "exceeds a JSON limit (" + e.getOriginalMessage() + ")";
       throw new OciException(document + " " + what + "; it is hostile or damaged. If you trust it, raise"
-          + " OciImages.Limits.jsonDepth", e);
+          + " OciImages.Limits.withJsonDepth", e);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       throw new OciException(document + " is not valid JSON (" + e.getOriginalMessage()

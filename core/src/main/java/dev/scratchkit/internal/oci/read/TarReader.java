@@ -118,7 +118,7 @@ public final class TarReader {
           throw new OciException(where + ": the tar header at offset " + headerOffset + " ("
               + describeMetadata(type) + ") claims " + size + " bytes, more than the limit of " + maxMetadataBytes
               + " bytes (tarHeaderBytes); the archive is hostile or damaged. If you trust it, raise"
-              + " OciImages.Limits.tarHeaderBytes");
+              + " OciImages.Limits.withTarHeaderBytes");
         }
         byte[] data = readData((int) size, headerOffset);
         switch (type) {
@@ -276,12 +276,18 @@ public final class TarReader {
   private void verifyChecksum(long headerOffset) {
     long stored = number(148, 8, "checksum", headerOffset);
     long unsigned = 0;
-    long signed = 0;
+    int negative = 0;
     for (int i = 0; i < 512; i++) {
-      int b = i >= 148 && i < 156 ? ' ' : block[i];
+      int b = block[i];
       unsigned += b & 0xff;
-      signed += (byte) b;
+      negative += b >>> 31;
     }
+    for (int i = 148; i < 156; i++) { // the checksum field counts as spaces
+      int b = block[i];
+      unsigned += ' ' - (b & 0xff);
+      negative -= b >>> 31;
+    }
+    long signed = unsigned - 256L * negative; // old writers summed signed bytes
     if (stored != unsigned && stored != signed) {
       throw fail(headerOffset, "has a header checksum of " + stored + " but its bytes sum to " + unsigned
           + "; it is not a tar or it is damaged");
