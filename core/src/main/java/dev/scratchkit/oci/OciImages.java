@@ -861,7 +861,7 @@ public final class OciImages {
 
   /** A parsed image config. */
   private record Config(Platform platform, Instant created, ContainerConfig config, List<Digest> diffIds,
-      String json) {
+      String json, long size) {
 
     static Config parse(JsonDoc.Node c, String text, String what) {
       c.requireObject();
@@ -904,7 +904,8 @@ public final class OciImages {
           diffIds.add(d.asDigest());
         }
       }
-      return new Config(platform, created, config, List.copyOf(diffIds), text);
+      return new Config(platform, created, config, List.copyOf(diffIds), text,
+          text.getBytes(StandardCharsets.UTF_8).length);
     }
   }
 
@@ -1103,15 +1104,29 @@ public final class OciImages {
       String what = "the docker manifest manifest.json of " + where;
       List<JsonDoc.Node> entries = json.parse(document("manifest.json", what, null, -1), what).requireArray();
       List<Image> images = new ArrayList<>();
+      Set<String> referenced = new HashSet<>();
       for (JsonDoc.Node m : entries) {
         m.requireObject();
+        referenced.add(memberName(m.string("Config"), what, m.path() + ".Config"));
+        for (JsonDoc.Node n : m.array("Layers")) {
+          referenced.add(memberName(n.asString(), what, n.path()));
+        }
+      }
+      for (JsonDoc.Node m : entries) {
         countDescriptor("manifest.json " + m.path());
         String configName = memberName(m.string("Config"), what, m.path() + ".Config");
         Digest named = digestInName(configName);
         String configWhat = "the config " + configName + " (manifest.json " + m.path() + ") of " + where;
-        byte[] configBytes = document(configName, configWhat, named, -1);
-        Digest configDigest = named != null ? named : sha256(configBytes);
-        Config config = config(configDigest, configBytes, configWhat);
+        Config config;
+        Digest configDigest;
+        if (named != null && configs.containsKey(named)) {
+          configDigest = named; // read and verified already: a config listed again is not read again
+          config = configs.get(named);
+        } else {
+          byte[] configBytes = document(configName, configWhat, named, -1);
+          configDigest = named != null ? named : sha256(configBytes);
+          config = config(configDigest, configBytes, configWhat);
+        }
         List<JsonDoc.Node> names = m.array("Layers");
         if (names.size() != config.diffIds().size()) {
           throw new OciException(what + " lists " + names.size() + " layers at " + m.path() + " but the config "
@@ -1133,9 +1148,8 @@ public final class OciImages {
           }
           layers.add(new Layer(blob.digest(), config.diffIds().get(i), blob.size(), blob.mediaType(), name));
         }
-        long configSize = configBytes.length;
-        Optional<Map.Entry<Digest, String>> stored = storedManifest(configDigest, configSize, layers,
-            Set.of(configName));
+        long configSize = config.size();
+        Optional<Map.Entry<Digest, String>> stored = storedManifest(configDigest, configSize, layers, referenced);
         Digest manifestDigest;
         String manifestJson = null;
         if (stored.isPresent()) {
@@ -1202,46 +1216,55 @@ public final class OciImages {
       return new Layer(digest, null, m.size(), mediaType, name);
     }
 
+    /** A small unreferenced blob that is an image manifest, as found once per archive. */
+    private record Candidate(Digest digest, String json, Digest config, long configSize, List<Digest> layers,
+        List<Long> sizes) {}
+
+    private List<Candidate> candidates;
+
     /**
      * The manifest kept next to the config and layers (scratchkit's docker-archive and Docker
-     * 25+ keep it as a blob), when one matches exactly; else empty.
+     * 25+ keep it as a blob), when one matches exactly; else empty. At most 16 small blobs that
+     * manifest.json does not reference are looked at, each once.
      */
     private Optional<Map.Entry<Digest, String>> storedManifest(Digest config, long configSize, List<Layer> layers,
-        Set<String> used) throws IOException {
-      Set<String> taken = new HashSet<>(used);
-      layers.forEach(l -> taken.add(l.blobPath()));
-      int candidates = 0;
-      for (ArchiveMembers.Member m : archive.all().values()) {
-        Matcher named = BLOB_NAME.matcher(m.name());
-        if (!named.matches() || taken.contains(m.name()) || m.type() != TarReader.FILE
-            || m.size() > Math.min(limits.jsonBytes(), 1 << 20) || ++candidates > 16) {
-          continue;
+        Set<String> referenced) throws IOException {
+      if (candidates == null) {
+        candidates = new ArrayList<>();
+        List<ArchiveMembers.Member> small = archive.all().values().stream()
+            .filter(m -> BLOB_NAME.matcher(m.name()).matches() && !referenced.contains(m.name())
+                && m.type() == TarReader.FILE && m.size() <= Math.min(limits.jsonBytes(), 1 << 20))
+            .sorted(java.util.Comparator.comparing(ArchiveMembers.Member::name)).limit(16).toList();
+        for (ArchiveMembers.Member m : small) {
+          Digest digest = Digest.of("sha256:" + m.name().substring("blobs/sha256/".length()));
+          String what = "the blob " + m.name() + " of " + where;
+          byte[] bytes = document(m.name(), what, digest, m.size());
+          try {
+            JsonDoc.Node doc = json.parse(bytes, what).requireObject();
+            String type = doc.optString("mediaType");
+            if (!MediaTypes.MANIFEST.equals(type) && !MediaTypes.DOCKER_MANIFEST.equals(type)) {
+              continue;
+            }
+            JsonDoc.Node c = doc.object("config");
+            List<Digest> digests = new ArrayList<>();
+            List<Long> sizes = new ArrayList<>();
+            for (JsonDoc.Node l : doc.array("layers")) {
+              digests.add(l.digest("digest"));
+              sizes.add(l.size("size"));
+            }
+            candidates.add(new Candidate(digest, new String(bytes, StandardCharsets.UTF_8), c.digest("digest"),
+                c.size("size"), digests, sizes));
+          } catch (OciException notAManifest) {
+            // another kind of blob: not a manifest we could match
+          }
         }
-        Digest digest = Digest.of("sha256:" + named.group(1));
-        String what = "the blob " + m.name() + " of " + where;
-        byte[] bytes = document(m.name(), what, digest, m.size());
-        JsonDoc.Node doc;
-        try {
-          doc = json.parse(bytes, what).requireObject();
-          String type = doc.optString("mediaType");
-          if (!MediaTypes.MANIFEST.equals(type) && !MediaTypes.DOCKER_MANIFEST.equals(type)) {
-            continue;
-          }
-          JsonDoc.Node c = doc.object("config");
-          if (!c.digest("digest").equals(config) || c.size("size") != configSize) {
-            continue;
-          }
-          List<JsonDoc.Node> ls = doc.array("layers");
-          boolean same = ls.size() == layers.size();
-          for (int i = 0; same && i < ls.size(); i++) {
-            same = ls.get(i).digest("digest").equals(layers.get(i).digest())
-                && ls.get(i).size("size") == layers.get(i).size();
-          }
-          if (same) {
-            return Optional.of(Map.entry(digest, new String(bytes, StandardCharsets.UTF_8)));
-          }
-        } catch (OciException notAManifest) {
-          // another kind of blob: not the manifest we look for
+      }
+      List<Digest> digests = layers.stream().map(Layer::digest).toList();
+      List<Long> sizes = layers.stream().map(Layer::size).toList();
+      for (Candidate c : candidates) {
+        if (c.config().equals(config) && c.configSize() == configSize && c.layers().equals(digests)
+            && c.sizes().equals(sizes)) {
+          return Optional.of(Map.entry(c.digest(), c.json()));
         }
       }
       return Optional.empty();

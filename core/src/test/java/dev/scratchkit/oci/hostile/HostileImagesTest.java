@@ -774,6 +774,22 @@ class HostileImagesTest {
   }
 
   @Test
+  void aBigConfigListedThousandsOfTimesAmongManyJunkBlobsIsReadOnce() throws Exception {
+    byte[] config = utf8(config("", "\"2024-01-02T03:04:05Z\"").replace("{\"created\"",
+        "{\"pad\":\"" + "x".repeat(3 << 20) + "\",\"created\""));
+    String entry = "{\"Config\":\"blobs/sha256/" + hex(sha256(config)) + "\",\"Layers\":[]}";
+    String manifest = "[" + String.join(",", java.util.Collections.nCopies(5_000, entry)) + "]";
+    Tar t = new Tar().file("manifest.json", utf8(manifest)).file("blobs/sha256/" + hex(sha256(config)), config);
+    for (int n = 0; n < 500; n++) {
+      byte[] junk = utf8("{\"junk\":" + n + "}");
+      t.file("blobs/sha256/" + hex(sha256(junk)), junk);
+    }
+    Path archive = write(tmp.resolve("big-config.tar"), t.end());
+    OciImages images = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> OciImages.read(archive));
+    assertThat(images.images()).hasSize(5_000).allMatch(i -> i.configDigest().toString().equals(sha256(config)));
+  }
+
+  @Test
   void aLegacyDockerSaveLayoutReadsWithVerifiedDigests() {
     byte[] tar = new Tar().file("hello.txt", utf8("hello\n")).end();
     byte[] config = utf8(config("\"" + sha256(tar) + "\"", "\"2024-01-02T03:04:05.123456789Z\""));
