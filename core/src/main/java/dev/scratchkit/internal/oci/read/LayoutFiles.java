@@ -111,7 +111,7 @@ public final class LayoutFiles {
         ok = true;
         return w;
       } catch (FileSystemException e) {
-        if (e instanceof NoSuchFileException) {
+        if (e instanceof NoSuchFileException || e instanceof java.nio.file.AccessDeniedException) {
           throw e;
         }
         throw new OciException("refusing to read " + root.resolve(relative) + ": " + e

@@ -178,8 +178,16 @@ public final class TarReader {
     long uid = paxNumber(pax, "uid", number(108, 8, "uid", headerOffset), headerOffset);
     long gid = paxNumber(pax, "gid", number(116, 8, "gid", headerOffset), headerOffset);
     size = paxNumber(pax, "size", size, headerOffset);
-    Instant mtime = pax.containsKey("mtime") ? paxTime(pax.get("mtime"), headerOffset)
-        : Instant.ofEpochSecond(number(136, 12, "mtime", headerOffset));
+    Instant mtime;
+    if (pax.containsKey("mtime")) {
+      mtime = paxTime(pax.get("mtime"), headerOffset);
+    } else {
+      long seconds = number(136, 12, "mtime", headerOffset);
+      if (seconds > Instant.MAX.getEpochSecond()) {
+        throw fail(headerOffset, "has an mtime of " + seconds + " seconds, beyond any representable time");
+      }
+      mtime = Instant.ofEpochSecond(seconds);
+    }
     String user = pax.containsKey("uname") ? pax.get("uname") : ustar ? cString(block, 265, 32, "user name",
         headerOffset) : "";
     String group = pax.containsKey("gname") ? pax.get("gname") : ustar ? cString(block, 297, 32, "group name",
