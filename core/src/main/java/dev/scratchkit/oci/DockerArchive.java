@@ -105,7 +105,8 @@ public final class DockerArchive implements ImageTarget {
       Map<String, Object> entry = Json.object();
       entry.put("Config", "blobs/sha256/" + w.config().hex());
       entry.put("RepoTags", tags);
-      entry.put("Layers", w.layers().stream().map(l -> "blobs/sha256/" + l.digest().hex()).distinct().toList());
+      // One name per layer of the config, a repeated layer repeated: loaders match them to diff_ids one to one.
+      entry.put("Layers", w.layers().stream().map(l -> "blobs/sha256/" + l.digest().hex()).toList());
       Files.write(staging.resolve("manifest.json"), ImageJson.bytes(List.of(entry)));
       // The manifest blob stays beside the config and layers (as Docker 25+ keeps it): loaders
       // ignore it, and reading the archive back finds the digest this write reports.

@@ -110,4 +110,24 @@ class RoundTripTest {
           "/srv/link SYMLINK ");
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void anImageWithARepeatedLayerReadsBackFromEveryTarget() {
+    LayerSpec same = LayerSpec.of("same", LayerEntry.bytes(ImagePath.of("/hello.txt"),
+        "hi\n".getBytes(StandardCharsets.UTF_8), 0644));
+    ImageSpec image = ImageSpec.of(Platform.LINUX_AMD64, Instant.parse("2024-01-02T03:04:05Z"),
+        ContainerConfig.empty().withEntrypoint(List.of("/hello")), List.of(same, same));
+    for (ImageTarget target : List.<ImageTarget>of(OciLayout.at(tmp.resolve("dup-layout")).cache(LayerCache.disabled()),
+        OciArchive.at(tmp.resolve("dup.tar")).cache(LayerCache.disabled()),
+        DockerArchive.at(tmp.resolve("dup-docker.tar")).tag("dup:1").cache(LayerCache.disabled()))) {
+      WriteResult written = target.write(image, ProgressListener.NONE);
+      Path where = target instanceof OciLayout l ? l.directory() : target instanceof OciArchive a ? a.file()
+          : ((DockerArchive) target).file();
+      OciImages images = OciImages.read(where);
+      OciImages.Image back = images.images().get(0);
+      assertThat(back.manifestDigest()).as(target.description()).isEqualTo(written.digest());
+      assertThat(back.layers()).hasSize(2);
+      assertThat(images.entries(back.layers().get(1))).extracting(OciImages.Entry::path).containsExactly("/hello.txt");
+    }
+  }
 }
