@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * A docker-archive (what {@code docker save} writes and {@code docker load}, {@code podman
  * load} and {@code skopeo ... docker-archive:FILE} read) as target: {@code manifest.json} with
  * {@code Config}, {@code RepoTags} and {@code Layers}, the config and the gzip-compressed layers
- * under {@code blobs/sha256/} (the names Docker 25+ uses). Like {@link OciArchive} the file is
+ * under {@code blobs/sha256/} (the names Docker 25+ uses), and beside them the OCI manifest blob,
+ * which loaders ignore and {@link OciImages} finds, so the archive reads back with the digest the
+ * write reported. Like {@link OciArchive} the file is
  * replaced as a whole at the end. It holds one image per file, so it refuses an index.
  */
 public final class DockerArchive implements ImageTarget {

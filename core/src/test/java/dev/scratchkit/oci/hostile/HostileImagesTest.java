@@ -713,6 +713,7 @@ class HostileImagesTest {
     }, c.name());
     assertThat(thrown).as(c.name() + ": expected an OciException").isInstanceOf(OciException.class);
     String message = thrown.getMessage();
+    System.out.println(c.name() + "\n  -> " + message); // the report of every case, in the surefire output
     assertThat(message).as(c.name()).contains(input.toString());
     for (String fragment : c.expected()) {
       assertThat(message).as(c.name()).contains(fragment);
