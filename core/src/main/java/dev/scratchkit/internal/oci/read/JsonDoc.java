@@ -38,6 +38,8 @@ public final class JsonDoc {
     JsonFactory factory = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).maxNumberLength(64).build())
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        // Messages name the document and the line; they never quote its content.
+        .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
         .build();
     this.mapper = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   }
