@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * A docker-archive (what {@code docker save} writes and {@code docker load}, {@code podman
  * load} and {@code skopeo ... docker-archive:FILE} read) as target: {@code manifest.json} with
  * {@code Config}, {@code RepoTags} and {@code Layers}, the config and the gzip-compressed layers
- * under {@code blobs/sha256/} (the names Docker 25+ uses). Like {@link OciArchive} the file is
+ * under {@code blobs/sha256/} (the names Docker 25+ uses), and beside them the OCI manifest blob,
+ * which loaders ignore and {@link OciImages} finds, so the archive reads back with the digest the
+ * write reported. Like {@link OciArchive} the file is
  * replaced as a whole at the end. It holds one image per file, so it refuses an index.
  */
 public final class DockerArchive implements ImageTarget {
@@ -105,10 +107,11 @@ public final class DockerArchive implements ImageTarget {
       Map<String, Object> entry = Json.object();
       entry.put("Config", "blobs/sha256/" + w.config().hex());
       entry.put("RepoTags", tags);
-      entry.put("Layers", w.layers().stream().map(l -> "blobs/sha256/" + l.digest().hex()).distinct().toList());
+      // One name per layer of the config, a repeated layer repeated: loaders match them to diff_ids one to one.
+      entry.put("Layers", w.layers().stream().map(l -> "blobs/sha256/" + l.digest().hex()).toList());
       Files.write(staging.resolve("manifest.json"), ImageJson.bytes(List.of(entry)));
-      // The manifest blob is not part of a docker-archive; the config and layers are.
-      Files.delete(store.path(w.digest()));
+      // The manifest blob stays beside the config and layers (as Docker 25+ keeps it): loaders
+      // ignore it, and reading the archive back finds the digest this write reports.
       dev.scratchkit.internal.oci.Layouts.deleteTree(staging.resolve(".tmp"));
       return w;
     });

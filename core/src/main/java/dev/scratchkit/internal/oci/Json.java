@@ -1,15 +1,16 @@
 package dev.scratchkit.internal.oci;
 
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A tiny JSON writer and parser. Objects are {@link LinkedHashMap}s so that field order is
- * exactly the insertion order (reproducible bytes); numbers parse to {@link Long} or
- * {@link BigDecimal}. Output is compact (no spaces), as registries and Go tools write it.
+ * A tiny JSON writer, and a bounded parser (Jackson underneath) for our own documents. Objects
+ * are {@link LinkedHashMap}s so that field order is exactly the insertion order (reproducible
+ * bytes); numbers parse to {@link Long} or {@link BigDecimal}. Output is compact (no spaces), as
+ * registries and Go tools write it. Untrusted images are read through
+ * {@code internal.oci.read.JsonDoc} into typed values instead.
  */
 public final class Json {
 
@@ -85,23 +86,57 @@ public final class Json {
     out.append('"');
   }
 
+  /** The largest document {@link #parse} accepts, in UTF-8 bytes. */
+  public static final int MAX_PARSE_BYTES = 4 << 20;
+
+  /** Nesting {@link #parse} accepts. */
+  public static final int MAX_PARSE_DEPTH = 64;
+
   /**
-   * Parses JSON text.
+   * Parses JSON text with Jackson, within {@link #MAX_PARSE_BYTES} and {@link #MAX_PARSE_DEPTH}
+   * (duplicate keys refused), into ordered maps, lists, strings, {@link Long} or
+   * {@link BigDecimal} numbers, booleans and null.
    *
-   * @throws IllegalArgumentException with the offset when the text is not JSON
+   * @throws IllegalArgumentException naming the problem when the text is not JSON or too big
    */
   public static Object parse(String text) {
-    Parser p = new Parser(text);
-    p.ws();
-    Object value = p.value(0);
-    p.ws();
-    if (p.pos != text.length()) {
-      throw p.error("unexpected text after the JSON value");
+    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (bytes.length > MAX_PARSE_BYTES) {
+      throw new IllegalArgumentException("the document is " + bytes.length + " bytes, more than the "
+          + MAX_PARSE_BYTES + " accepted");
     }
-    return value;
+    try {
+      return new dev.scratchkit.internal.oci.read.JsonDoc(MAX_PARSE_DEPTH).parsePlain(bytes, "the document");
+    } catch (dev.scratchkit.oci.OciException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
-  /** Parses JSON text that must be an object. */
+  /**
+   * Reads and parses a JSON object file as {@link #parse}, reading at most
+   * {@link #MAX_PARSE_BYTES}; a symlink, FIFO, device or socket is refused before it is opened.
+   *
+   * @throws IllegalArgumentException naming the problem when the file is not a regular file,
+   *     too big, or not a JSON object
+   */
+  public static Map<String, Object> parseObjectFile(java.nio.file.Path file) throws java.io.IOException {
+    java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(file,
+        java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (!a.isRegularFile()) {
+      throw new IllegalArgumentException("it is " + (a.isSymbolicLink() ? "a symbolic link" : a.isDirectory()
+          ? "a directory" : "a special file") + ", not a regular file");
+    }
+    byte[] bytes;
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      bytes = in.readNBytes(MAX_PARSE_BYTES + 1);
+    }
+    if (bytes.length > MAX_PARSE_BYTES) {
+      throw new IllegalArgumentException("it is larger than the " + MAX_PARSE_BYTES + " bytes accepted");
+    }
+    return parseObject(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Parses JSON text that must be an object, as {@link #parse}. */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> parseObject(String text) {
     Object value = parse(text);
@@ -109,171 +144,5 @@ public final class Json {
       throw new IllegalArgumentException("expected a JSON object");
     }
     return (Map<String, Object>) value;
-  }
-
-  private static final class Parser {
-    private final String s;
-    private int pos;
-
-    Parser(String s) {
-      this.s = s;
-    }
-
-    IllegalArgumentException error(String what) {
-      return new IllegalArgumentException("malformed JSON at offset " + pos + ": " + what);
-    }
-
-    void ws() {
-      while (pos < s.length() && " \t\r\n".indexOf(s.charAt(pos)) >= 0) {
-        pos++;
-      }
-    }
-
-    char peek() {
-      if (pos >= s.length()) {
-        throw error("unexpected end");
-      }
-      return s.charAt(pos);
-    }
-
-    void expect(char c) {
-      if (peek() != c) {
-        throw error("expected '" + c + "'");
-      }
-      pos++;
-    }
-
-    Object value(int depth) {
-      if (depth > 200) {
-        throw error("nested too deeply");
-      }
-      char c = peek();
-      switch (c) {
-        case '{': {
-          pos++;
-          Map<String, Object> map = new LinkedHashMap<>();
-          ws();
-          if (peek() == '}') {
-            pos++;
-            return map;
-          }
-          while (true) {
-            ws();
-            String key = string();
-            ws();
-            expect(':');
-            ws();
-            map.put(key, value(depth + 1));
-            ws();
-            if (peek() == ',') {
-              pos++;
-              continue;
-            }
-            expect('}');
-            return map;
-          }
-        }
-        case '[': {
-          pos++;
-          List<Object> list = new ArrayList<>();
-          ws();
-          if (peek() == ']') {
-            pos++;
-            return list;
-          }
-          while (true) {
-            ws();
-            list.add(value(depth + 1));
-            ws();
-            if (peek() == ',') {
-              pos++;
-              continue;
-            }
-            expect(']');
-            return list;
-          }
-        }
-        case '"':
-          return string();
-        case 't':
-          return literal("true", Boolean.TRUE);
-        case 'f':
-          return literal("false", Boolean.FALSE);
-        case 'n':
-          return literal("null", null);
-        default:
-          return number();
-      }
-    }
-
-    Object literal(String word, Object value) {
-      if (!s.startsWith(word, pos)) {
-        throw error("unexpected character");
-      }
-      pos += word.length();
-      return value;
-    }
-
-    Object number() {
-      int start = pos;
-      while (pos < s.length() && "+-0123456789.eE".indexOf(s.charAt(pos)) >= 0) {
-        pos++;
-      }
-      String n = s.substring(start, pos);
-      if (n.isEmpty()) {
-        throw error("unexpected character");
-      }
-      try {
-        BigDecimal d = new BigDecimal(n);
-        if (n.indexOf('.') < 0 && n.indexOf('e') < 0 && n.indexOf('E') < 0) {
-          try {
-            return d.longValueExact();
-          } catch (ArithmeticException e) {
-            return d;
-          }
-        }
-        return d;
-      } catch (NumberFormatException e) {
-        throw error("bad number " + n);
-      }
-    }
-
-    String string() {
-      expect('"');
-      StringBuilder out = new StringBuilder();
-      while (true) {
-        char c = peek();
-        pos++;
-        if (c == '"') {
-          return out.toString();
-        }
-        if (c != '\\') {
-          out.append(c);
-          continue;
-        }
-        char e = peek();
-        pos++;
-        switch (e) {
-          case '"', '\\', '/' -> out.append(e);
-          case 'n' -> out.append('\n');
-          case 'r' -> out.append('\r');
-          case 't' -> out.append('\t');
-          case 'b' -> out.append('\b');
-          case 'f' -> out.append('\f');
-          case 'u' -> {
-            if (pos + 4 > s.length()) {
-              throw error("short \\u escape");
-            }
-            try {
-              out.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-            } catch (NumberFormatException ex) {
-              throw error("bad \\u escape");
-            }
-            pos += 4;
-          }
-          default -> throw error("bad escape \\" + e);
-        }
-      }
-    }
   }
 }

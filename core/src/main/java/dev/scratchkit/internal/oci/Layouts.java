@@ -144,7 +144,7 @@ public final class Layouts {
     if (Files.exists(indexFile)) {
       Map<String, Object> old;
       try {
-        old = Json.parseObject(Files.readString(indexFile, StandardCharsets.UTF_8));
+        old = Json.parseObjectFile(indexFile);
       } catch (IllegalArgumentException e) {
         throw new OciException("the layout's index " + indexFile + " is not valid JSON (" + e.getMessage()
             + "); repair or delete the layout and write again", e);
