@@ -36,7 +36,7 @@ public final class ImageDoctor {
    * @param layoutOrArchive a layout directory or an archive file
    * @return the findings
    * @throws OciException if it cannot be read, or holds several images (pick one with
-   *     {@link #examine(OciImages, OciImages.Image)})
+   *     {@link #examine(OciImages.Image)})
    */
   public static Diagnosis examine(Path layoutOrArchive) {
     OciImages images = OciImages.read(layoutOrArchive);
@@ -44,28 +44,26 @@ public final class ImageDoctor {
     if (all.size() != 1) {
       throw new OciException(images.source() + " holds " + all.size() + " images ("
           + all.stream().map(OciImages.Image::toString).collect(Collectors.joining("; ")) + "); pick one:"
-          + " ImageDoctor.examine(images, images.image(tag))");
+          + " ImageDoctor.examine(OciImages.read(path).image(tag))");
     }
-    return examine(images, all.get(0));
+    return examine(all.get(0));
   }
 
   /**
-   * Examines one image read with {@link OciImages}.
+   * Examines one image read with {@link OciImages}; its layers are read from where it was read.
    *
-   * @param images where the image was read from (its layers are read from there)
-   * @param image one of {@code images.images()}, e.g. {@code images.image("app:1")}
+   * @param image an image read with {@link OciImages}, e.g. {@code OciImages.read(path).image("app:1")}
    * @return the findings
    * @throws OciException if a layer cannot be read or does not match its digest
-   * @throws IllegalArgumentException if the image is not one of {@code images}
+   * @throws IllegalArgumentException if the image was not read with {@link OciImages}
    */
-  public static Diagnosis examine(OciImages images, OciImages.Image image) {
-    Objects.requireNonNull(images, "images");
+  public static Diagnosis examine(OciImages.Image image) {
     Objects.requireNonNull(image, "image");
-    if (!images.images().contains(image)) {
-      throw new IllegalArgumentException("the image " + image + " is not one of " + images
-          + "; pass the OciImages it was read from");
+    if (image.source() == null) {
+      throw new IllegalArgumentException("the image " + image + " was not read with OciImages, so its layers cannot"
+          + " be read; pass OciImages.read(path).image(tag)");
     }
-    try (ImageView view = ImageViews.of(images, image)) {
+    try (ImageView view = ImageViews.of(image.source(), image)) {
       return diagnose(view);
     }
   }

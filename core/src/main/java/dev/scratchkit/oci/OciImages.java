@@ -99,9 +99,11 @@ public final class OciImages {
    * @param created the config's {@code created}, or {@code null}
    * @param config the config's runtime part
    * @param layers the layers in order
+   * @param source the images this one was read from, whose {@link OciImages#readLayer} reads its
+   *     layers ({@code null} only while the reader builds it)
    */
   public record Image(String tag, Digest manifestDigest, String manifestJson, Digest configDigest, String configJson,
-      Platform platform, Instant created, ContainerConfig config, List<Layer> layers) {
+      Platform platform, Instant created, ContainerConfig config, List<Layer> layers, OciImages source) {
     /**
      * Copies the list of layers.
      *
@@ -114,6 +116,7 @@ public final class OciImages {
      * @param created the config's {@code created}, or {@code null}
      * @param config the config's runtime part
      * @param layers the layers in order
+     * @param source the images this one was read from
      * @throws NullPointerException if the layers are {@code null}
      */
     public Image {
@@ -382,7 +385,9 @@ public final class OciImages {
   private OciImages(Path source, Kind kind, List<Image> images, Limits limits, ArchiveMembers members) {
     this.source = source;
     this.kind = kind;
-    this.images = List.copyOf(images);
+    // Each image keeps its source, so that its layers can be read from the image alone.
+    this.images = images.stream().map(i -> new Image(i.tag(), i.manifestDigest(), i.manifestJson(), i.configDigest(),
+        i.configJson(), i.platform(), i.created(), i.config(), i.layers(), this)).toList();
     this.limits = limits;
     this.members = members;
     Set<Layer> all = new HashSet<>();
@@ -1080,13 +1085,13 @@ public final class OciImages {
         layers.add(new Layer(ld, config.diffIds().get(i), size, mediaType, name));
       }
       return new Image("", digest, new String(bytes, StandardCharsets.UTF_8), configDigest, config.json(),
-          config.platform(), config.created(), config.config(), layers);
+          config.platform(), config.created(), config.config(), layers, null);
     }
   }
 
   private static Image withTag(Image i, String tag) {
     return new Image(tag, i.manifestDigest(), i.manifestJson(), i.configDigest(), i.configJson(), i.platform(),
-        i.created(), i.config(), i.layers());
+        i.created(), i.config(), i.layers(), i.source());
   }
 
   // ---- docker-archive
@@ -1160,7 +1165,7 @@ public final class OciImages {
         }
         List<String> repoTags = m.optStrings("RepoTags");
         Image image = new Image("", manifestDigest, manifestJson, configDigest, config.json(), config.platform(),
-            config.created(), config.config(), layers);
+            config.created(), config.config(), layers, null);
         if (repoTags.isEmpty()) {
           images.add(image);
         }

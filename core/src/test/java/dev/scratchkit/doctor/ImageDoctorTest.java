@@ -115,8 +115,8 @@ class ImageDoctorTest {
     OciLayout.at(layout).tag("a").write(dynamicWithoutLibraries());
     OciLayout.at(layout).tag("b").write(dynamicWithoutLibraries());
     assertThatThrownBy(() -> ImageDoctor.examine(layout)).isInstanceOf(OciException.class)
-        .hasMessageContaining("holds 2 images").hasMessageContaining("ImageDoctor.examine(images, images.image(tag))");
+        .hasMessageContaining("holds 2 images").hasMessageContaining("ImageDoctor.examine(OciImages.read(path).image(tag))");
     OciImages images = OciImages.read(layout);
-    assertThat(ImageDoctor.examine(images, images.image("b")).image()).startsWith("b in ");
+    assertThat(ImageDoctor.examine(images.image("b")).image()).startsWith("b in ");
   }
 }

@@ -67,7 +67,7 @@ public final class WhyDoesMyImageFail {
       diagnosis = ImageDoctor.examine(source);
     } else {
       OciImages images = OciImages.read(source);
-      diagnosis = ImageDoctor.examine(images, images.image(tag));
+      diagnosis = ImageDoctor.examine(images.image(tag));
     }
     out.println(json ? diagnosis.toJson() : diagnosis.toString());
     if (junit != null) {
