@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
@@ -49,6 +50,14 @@ public final class JavaAssembly {
   static final String LOCALE = "/usr/lib/locale/C.utf8";
   static final String TRUST_STORE = JavaApplication.JAVA_HOME + "/lib/security/cacerts";
   static final String LIBS = JavaApplication.APP_DIRECTORY + "/libs";
+  /**
+   * java.desktop's libraries that only a JVM with an X display loads (as the JDK's
+   * {@code -headless} packages, which leave them out): without {@code DISPLAY} the JVM runs
+   * headless and loads libawt_headless.so instead. Keeping them would bring libX11 and a
+   * dozen X libraries into every image that uses {@code java.beans}, and make the build fail
+   * on a machine without X libraries.
+   */
+  static final Set<String> X11_ONLY = Set.of("lib/libawt_xawt.so", "lib/libjawt.so", "lib/libsplashscreen.so");
 
   /** An ELF file of the runtime, where it goes. */
   public record RuntimeElf(Path host, ImagePath inImage, ElfFile elf) {}
@@ -351,6 +360,8 @@ public final class JavaAssembly {
         entries.add(LayerEntry.directory(inImage, 0755));
       } else if (rel.equals("lib/security/cacerts")) {
         continue; // the image's CA bundle takes its place
+      } else if (X11_ONLY.contains(rel)) {
+        LOG.debug("left out {}: it needs an X server, and the JVM runs headless without DISPLAY", rel);
       } else {
         boolean executable = Files.isExecutable(p);
         LayerEntry e = LayerEntry.file(inImage, p, executable ? 0755 : 0644);

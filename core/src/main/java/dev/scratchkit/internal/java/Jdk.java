@@ -107,7 +107,8 @@ record Jdk(Path home, int feature, String version, String identity, boolean cdsP
   }
 
   private static String help(Path home) {
-    return run(home, "jlink", List.of("--help"), Duration.ofMinutes(1)).output();
+    // JDK 17 lists its plugins in --help, later ones only in --list-plugins.
+    return run(home, "jlink", List.of("--list-plugins"), Duration.ofMinutes(1)).output();
   }
 
   private static String identity(Path home, String release) {
