@@ -5,6 +5,9 @@ import dev.scratchkit.ScratchImageException.Problem;
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.elf.ElfFile;
 import dev.scratchkit.elf.ElfFormatException;
+import dev.scratchkit.elf.ImageEntry;
+import dev.scratchkit.elf.LibraryClosure;
+import dev.scratchkit.elf.LibraryResolver;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerCache;
@@ -247,7 +250,8 @@ public final class JavaAssembly {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", JavaApplication.JAVA_HOME + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env.put("JAVA_HOME", JavaApplication.JAVA_HOME);
-    List<LayerEntry> locale = locale();
+    List<LayerEntry> locale = new ArrayList<>(locale());
+    gccRuntime(elfFiles, locale);
     if (!locale.isEmpty()) {
       env.put("LANG", "C.UTF-8");
     }
@@ -422,6 +426,46 @@ public final class JavaAssembly {
       return List.of();
     }
     return entries;
+  }
+
+  // glibc dlopen()s libgcc_s.so.1 to unwind a thread in pthread_exit and pthread_cancel and
+  // aborts without it ("libgcc_s.so.1 must be installed for pthread_exit to work"); Wolfi made
+  // its libc depend on libgcc for this (wolfi-dev/os #31308). Debian's libjvm links it anyway,
+  // Temurin's does not: then it goes beside the C library, where the image's loader looks.
+  private void gccRuntime(List<RuntimeElf> elfFiles, List<LayerEntry> into) {
+    RuntimeElf jvm = elfFiles.stream().filter(e -> e.inImage().fileName().equals("libjvm.so")).findFirst()
+        .orElse(null);
+    if (jvm == null) {
+      return;
+    }
+    LibraryClosure closure = LibraryResolver.forRoot(sysroot).resolve(jvm.elf(), jvm.inImage().toString());
+    ImageEntry libc = null;
+    for (ImageEntry e : closure.files()) {
+      String name = e.pathInImage().substring(e.pathInImage().lastIndexOf('/') + 1);
+      if (name.startsWith("libgcc_s.so")) {
+        return; // bundled with the closure already
+      }
+      if (!e.isSymlink() && name.equals("libc.so.6")) {
+        libc = e;
+      }
+    }
+    if (libc == null) {
+      return;
+    }
+    Path host = libc.hostFile().resolveSibling("libgcc_s.so.1");
+    if (!Files.isRegularFile(host)) {
+      warn(host + " does not exist, so the image has no libgcc_s.so.1: a thread that calls pthread_exit or is"
+          + " cancelled (JNI code) would abort the JVM. Install it (Debian: libgcc-s1).");
+      return;
+    }
+    try {
+      Path real = host.toRealPath();
+      ImagePath inImage = ImagePath.of(libc.pathInImage()).parent().orElseThrow().resolve("libgcc_s.so.1");
+      into.add(LayerEntry.file(inImage, real, 0644));
+      elfFiles.add(new RuntimeElf(real, inImage, ElfFile.read(real)));
+    } catch (IOException | ElfFormatException e) {
+      warn(host + " cannot be read (" + e.getMessage() + "); the image has no libgcc_s.so.1.");
+    }
   }
 
   private static boolean isElf(Path p) {
