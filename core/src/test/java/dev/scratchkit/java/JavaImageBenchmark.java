@@ -45,7 +45,7 @@ public final class JavaImageBenchmark {
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     Path work = Files.createTempDirectory("java-image-bench");
-    Path cache = work.resolve("runtimes");
+    Path cache = args.length > 1 ? Path.of(args[1]) : work.resolve("runtimes"); // reuse linked runtimes
     Path classes = JavaPrograms.compile(work.resolve("hello"), Map.of("Hello", HELLO), List.of());
     Path jar = JavaPrograms.jar(classes, work.resolve("hello/hello.jar"), "Hello", null);
     List<Path> jdks = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
@@ -77,13 +77,13 @@ public final class JavaImageBenchmark {
     System.out.println("work directory (delete when done): " + work);
   }
 
-  /** Every module of the JDK (jdk.jlink is refused by a JDK that links from its own run-time image). */
+  /** Every module of the JDK (a JDK that links from its own run-time image refuses jdk.jlink and jdk.jpackage, which needs it). */
   private static List<String> allModules(Path jdk) {
     Tools.Result r = Tools.run(Duration.ofMinutes(1), null, null,
         List.of(jdk.resolve("bin/java").toString(), "--list-modules")).assertOk();
     boolean jmods = Files.isDirectory(jdk.resolve("jmods"));
     return r.stdout().lines().map(l -> l.replaceAll("@.*", "").strip()).filter(l -> !l.isEmpty())
-        .filter(l -> jmods || !l.equals("jdk.jlink")).toList();
+        .filter(l -> jmods || !(l.equals("jdk.jlink") || l.equals("jdk.jpackage"))).toList();
   }
 
   /** Best time in ms from starting runc to the program's first line of output. */

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -97,9 +99,13 @@ record Jdk(Path home, int feature, String version, String identity, boolean cdsP
       return null;
     }
     String identity = identity(home, release);
-    boolean cds = feature >= 17 && help(home).contains("--generate-cds-archive");
-    return new Jdk(home, feature, m.group(1) + m.group(2), identity, cds);
+    // Asking the JDK costs a JVM start; its answers hold as long as its bits do.
+    return KNOWN.computeIfAbsent(identity, id -> new Jdk(home, feature, m.group(1) + m.group(2), id,
+        feature >= 17 && help(home).contains("--generate-cds-archive")));
   }
+
+  private static final Map<String, Jdk> KNOWN = new ConcurrentHashMap<>();
+  private static final Map<String, List<String>> MODULES = new ConcurrentHashMap<>();
 
   /** The running JDK. */
   static Path running() {
@@ -203,12 +209,14 @@ record Jdk(Path home, int feature, String version, String identity, boolean cdsP
 
   /** The names of this JDK's modules ({@code java --list-modules}), or empty when it cannot say. */
   List<String> modules() {
-    Run run = run("java", List.of("--list-modules"), Duration.ofMinutes(1));
-    if (!run.ok()) {
-      return List.of();
-    }
-    return run.output().lines().map(String::strip).filter(l -> !l.isEmpty())
-        .map(l -> l.contains("@") ? l.substring(0, l.indexOf('@')) : l).toList();
+    return MODULES.computeIfAbsent(identity, id -> {
+      Run run = run("java", List.of("--list-modules"), Duration.ofMinutes(1));
+      if (!run.ok()) {
+        return List.of();
+      }
+      return run.output().lines().map(String::strip).filter(l -> !l.isEmpty())
+          .map(l -> l.contains("@") ? l.substring(0, l.indexOf('@')) : l).toList();
+    });
   }
 
   @Override

@@ -136,6 +136,11 @@ final class RuntimeLinker {
       return "A module named above is not in this JDK: remove it from addModules(...), or give a JDK that has"
           + " it with jdk(Path).";
     }
+    if (output.contains("with the jdk.jlink module")) {
+      return jdk.home() + " has no jmods directory: it links from its own run-time image, which cannot hold"
+          + " jdk.jlink (nor jdk.jpackage, which needs it). Leave those out of addModules(...), or give a JDK with"
+          + " jmods with jdk(Path).";
+    }
     if (output.contains("packaged modules") || output.contains("jmods")) {
       return jdk.home() + " has no jmods directory and cannot link from its own run-time image. Install its"
           + " jmods (Debian: openjdk-" + jdk.feature() + "-jmods), or give another JDK with jdk(Path).";
