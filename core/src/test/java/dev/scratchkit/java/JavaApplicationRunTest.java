@@ -244,22 +244,28 @@ class JavaApplicationRunTest {
   }
 
   @Test
-  void sameInputsGiveTheSameDigestWithFreshRuntimesOnJdk17AndTemurin25() {
+  void sameInputsGiveTheSameDigestWithAFreshlyLinkedRuntimeOnJdk17AndTemurin25() {
     List<Path> jdks = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
     if (Files.isExecutable(TEMURIN_25.resolve("bin/jlink"))) {
       jdks.add(TEMURIN_25);
     }
     for (Path jdk : jdks) {
+      // Once with the runtime the other tests share (linked by whichever ran first, maybe in an
+      // earlier run), once with a runtime linked now into an empty cache: two separate jlinks.
       Set<String> digests = new TreeSet<>();
-      for (int i = 0; i < 2; i++) {
-        Path fresh = work.resolve("fresh-" + jdk.getFileName() + "-" + i);
-        ScratchImage image = ScratchImage.builder().javaApplication(JavaApplication.builder(httpsJar).jdk(jdk)
-            .runtimeCache(fresh.resolve("runtimes")).build()).build();
-        WriteResult written = image.writeTo(OciLayout.at(fresh.resolve("layout")).tag("test")
-            .cache(LayerCache.disabled()));
+      for (Path runtimes : new Path[] {null, work.resolve("fresh-" + jdk.getFileName())}) {
+        JavaApplication.Builder app = report(reportJar).jdk(jdk);
+        if (runtimes != null) {
+          app.runtimeCache(runtimes);
+        }
+        ScratchImage image = ScratchImage.builder().javaApplication(app.build()).build();
+        WriteResult written = image.writeTo(OciLayout.at(work.resolve("digest-" + jdk.getFileName() + "-"
+            + digests.size())).tag("test").cache(LayerCache.disabled()));
         digests.add(written.digest().toString());
       }
       assertThat(digests).as("digests of two builds with JDK " + jdk).hasSize(1);
+      assertThat(work.resolve("fresh-" + jdk.getFileName()).resolve("jlink-v1")).isDirectoryContaining(
+          p -> Files.isRegularFile(p.resolve("runtime/release")));
     }
   }
 
@@ -297,6 +303,26 @@ class JavaApplicationRunTest {
         }
       }
     };
+  }
+
+  @Test
+  void layersGoFromRuntimeToSnapshotJarsToTheApplicationAndTheClassPathKeepsItsOrder() throws IOException {
+    Path snapshot = Files.copy(reportClassPath.get(4), work.resolve("report-helpers-1.1-SNAPSHOT.jar"));
+    List<Path> classPath = new ArrayList<>(reportClassPath.subList(0, 4));
+    classPath.add(snapshot);
+    ScratchImage image = ScratchImage.builder().javaApplication(JavaApplication.builder(reportJar)
+        .classPath(classPath).mainClass("example.Report").build()).build();
+    assertThat(image.layers()).extracting(l -> l.createdBy().replaceFirst("\\(\\d+\\)$", "(n)")).containsExactly(
+        "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)", "scratchkit: CA certificates (n)",
+        "scratchkit: shared libraries from /",
+        "scratchkit: Java runtime, jlink of JDK " + System.getProperty("java.version")
+            + " (java.base,java.desktop,java.sql,jdk.crypto.ec,jdk.zipfs)",
+        "scratchkit: dependencies (4 jars)", "scratchkit: snapshot dependencies (1 jar)",
+        "scratchkit: Java application " + reportJar);
+    List<String> cp = new ArrayList<>(List.of("/app/report.jar"));
+    classPath.forEach(p -> cp.add("/app/libs/" + p.getFileName()));
+    assertThat(image.config().entrypoint()).containsExactly("/opt/java/bin/java", "-cp", String.join(":", cp),
+        "example.Report");
   }
 
   // --- Refusals name the file, the fact and the fix. ---

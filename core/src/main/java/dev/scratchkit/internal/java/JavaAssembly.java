@@ -219,10 +219,10 @@ public final class JavaAssembly {
       (SNAPSHOT.matcher(dep.getValue().getFileName().toString()).matches() ? snapshots : released).add(e);
     }
     if (!released.isEmpty()) {
-      layers.add(new LayerSpec(released, "scratchkit: dependencies (" + released.size() + " jars)", SHARED_LAYER_TIME));
+      layers.add(new LayerSpec(released, "scratchkit: dependencies (" + jars(released.size()) + ")", SHARED_LAYER_TIME));
     }
     if (!snapshots.isEmpty()) {
-      layers.add(new LayerSpec(snapshots, "scratchkit: snapshot dependencies (" + snapshots.size() + " jars)",
+      layers.add(new LayerSpec(snapshots, "scratchkit: snapshot dependencies (" + jars(snapshots.size()) + ")",
           SHARED_LAYER_TIME));
     }
     List<LayerEntry> appEntries = new ArrayList<>();
@@ -466,6 +466,10 @@ public final class JavaAssembly {
     } catch (IOException | ElfFormatException e) {
       warn(host + " cannot be read (" + e.getMessage() + "); the image has no libgcc_s.so.1.");
     }
+  }
+
+  private static String jars(int n) {
+    return n == 1 ? "1 jar" : n + " jars";
   }
 
   private static boolean isElf(Path p) {
