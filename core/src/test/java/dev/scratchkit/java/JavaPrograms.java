@@ -1,8 +1,8 @@
 package dev.scratchkit.java;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -54,10 +54,11 @@ final class JavaPrograms {
         args.add(file.toString());
       }
       JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-      StringWriter out = new StringWriter();
-      int rc = javac.run(null, null, null, args.toArray(String[]::new));
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int rc = javac.run(null, null, err, args.toArray(String[]::new));
       if (rc != 0) {
-        throw new AssertionError("javac failed (" + rc + ") for " + sources.keySet() + out);
+        throw new AssertionError("javac failed (" + rc + ") for " + sources.keySet() + ":\n"
+            + err.toString(StandardCharsets.UTF_8));
       }
       return classes;
     } catch (IOException e) {
