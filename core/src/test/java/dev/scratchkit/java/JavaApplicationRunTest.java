@@ -176,6 +176,26 @@ class JavaApplicationRunTest {
     }
   }
 
+  @Test
+  void theRuntimesCacertsHoldsTheImageBundleForKeytoolOfBothJdks() throws IOException {
+    CaBundle bundle = CaBundle.fromJdk().plus(CaBundle.fromPem(tls.caCertificate()));
+    ScratchImage image = ScratchImage.builder().javaApplication(httpsJar).caCertificates(bundle).build();
+    byte[] cacerts = image.layers().stream().flatMap(l -> l.entries().stream())
+        .filter(e -> e.path().toString().equals("/opt/java/lib/security/cacerts")).findFirst().orElseThrow()
+        .content().orElseThrow();
+    Path file = Files.write(work.resolve("cacerts.p12"), cacerts);
+    List<Path> jdks = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
+    if (Files.isExecutable(TEMURIN_25.resolve("bin/keytool"))) {
+      jdks.add(TEMURIN_25);
+    }
+    for (Path jdk : jdks) {
+      Tools.Result listed = Tools.run(Duration.ofMinutes(1), null, null, List.of(jdk.resolve("bin/keytool").toString(),
+          "-list", "-keystore", file.toString(), "-storepass", "changeit")).assertOk();
+      assertThat(listed.stdout()).as(jdk.toString()).contains("Your keystore contains " + bundle.size() + " entries")
+          .contains("trustedCertEntry");
+    }
+  }
+
   // --- 2. Dependencies, the environment a JVM expects. ---
 
   @Test
