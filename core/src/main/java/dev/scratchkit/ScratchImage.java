@@ -148,6 +148,7 @@ public final class ScratchImage {
     private Instant creationTime;
     private Platform platform;
     private boolean strict;
+    private JavaApplication java;
 
     private Builder() {}
 
@@ -172,6 +173,32 @@ public final class ScratchImage {
     public Builder entrypoint(Path binary, String pathInImage) {
       this.entrypoint = Objects.requireNonNull(binary, "binary");
       this.entrypointPath = pathInImage;
+      return this;
+    }
+
+    /**
+     * Runs an executable jar ({@code java -jar}, exec form, as nonroot) on a runtime
+     * {@code jlink}ed for it; the same as {@code javaApplication(JavaApplication.of(jar))}.
+     *
+     * @param jar a jar whose manifest names the Main-Class
+     * @return this builder
+     */
+    public Builder javaApplication(Path jar) {
+      return javaApplication(JavaApplication.of(jar));
+    }
+
+    /**
+     * Runs a Java application on a runtime {@code jlink}ed for it: the modules {@code jdeps}
+     * finds plus those loaded by name, the interpreter and shared libraries of every ELF file
+     * of the runtime, the CA certificates as its {@code lib/security/cacerts}, a UTF-8 locale,
+     * {@code JAVA_HOME} and {@code HOME}. Layers: runtime, CDS archive, dependency jars,
+     * snapshot jars, the application. In place of {@link #entrypoint(Path)}.
+     *
+     * @param application the jar, class path, main class and runtime settings
+     * @return this builder
+     */
+    public Builder javaApplication(JavaApplication application) {
+      this.java = Objects.requireNonNull(application, "application");
       return this;
     }
 
@@ -404,7 +431,7 @@ public final class ScratchImage {
       ImageAssembler.Request request = new ImageAssembler.Request(entrypoint, entrypointPath, args,
           new LinkedHashMap<>(env), user, workingDirectory, caCertificates, caBundle, bundleSharedLibraries, sysroot,
           timezoneData, List.copyOf(sources), new LinkedHashMap<>(labels), new LinkedHashMap<>(annotations),
-          List.copyOf(exposedPorts), creationTime, platform, strict);
+          List.copyOf(exposedPorts), creationTime, platform, strict, java);
       List<ScratchImageException.Problem> inputs = CandidateChecks.inputProblems(entrypoint, entrypointPath, env);
       ImageAssembler.Assembled assembled;
       try {

@@ -49,6 +49,7 @@ public final class Runc {
       List<String> jqCommand = new java.util.ArrayList<>(List.of(jq.toString(), filter, config.toString()));
       if (args != null) {
         jqCommand.add("--args");
+        jqCommand.add("--"); // else jq takes an argument such as -jar for its own options (-j -a -r)
         jqCommand.addAll(args);
       }
       String edited = Tools.run(Duration.ofSeconds(30), null, null, jqCommand).assertOk().stdout();

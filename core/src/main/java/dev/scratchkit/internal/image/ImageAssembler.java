@@ -1,5 +1,6 @@
 package dev.scratchkit.internal.image;
 
+import dev.scratchkit.JavaApplication;
 import dev.scratchkit.ScratchImageException;
 import dev.scratchkit.ScratchImageException.Problem;
 import dev.scratchkit.certs.CaBundle;
@@ -9,6 +10,7 @@ import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.elf.Linkage;
 import dev.scratchkit.elf.Platform;
 import dev.scratchkit.elf.RuntimeNeed;
+import dev.scratchkit.internal.java.JavaAssembly;
 import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ContainerConfig;
 import dev.scratchkit.oci.ImagePath;
@@ -65,7 +67,7 @@ public final class ImageAssembler {
       String user, String workingDirectory, boolean caCertificates, CaBundle caBundle,
       boolean bundleSharedLibraries, Path sysroot, Path timezoneData, List<Source> sources,
       Map<String, String> labels, Map<String, String> annotations, List<String> exposedPorts,
-      Instant creationTime, Platform platform, boolean strict) {}
+      Instant creationTime, Platform platform, boolean strict, JavaApplication java) {}
 
   /** The assembled image and the warnings given. */
   public record Assembled(ImageSpec spec, List<String> warnings) {}
@@ -92,7 +94,13 @@ public final class ImageAssembler {
   public Assembled assemble() {
     Instant created = creationTime();
     ImagePath entrypointPath = null;
-    ImageElf entrypoint = inspectEntrypoint();
+    JavaAssembly.Parts java = request.java() == null ? null
+        : new JavaAssembly(request.java(), request.sysroot(), problems, warnings).assemble();
+    if (request.java() != null && request.entrypoint() != null) {
+      problems.add(new Problem("entrypoint", "Both entrypoint(" + request.entrypoint() + ") and javaApplication("
+          + request.java().jar() + ") are given, but an image runs one program. Keep one of them."));
+    }
+    ImageElf entrypoint = request.java() != null ? null : inspectEntrypoint();
     List<LayerEntry> appEntries = new ArrayList<>();
     if (entrypoint != null) {
       entrypointPath = entrypoint.inImage();
@@ -101,6 +109,9 @@ public final class ImageAssembler {
     }
     for (Source source : request.sources()) {
       new SourceCollector(source, problems, elfFiles).collect(appEntries);
+    }
+    if (java != null) {
+      java.elfFiles().forEach(e -> elfFiles.add(new ImageElf(e.host(), e.inImage(), e.elf())));
     }
     Map<ImagePath, LayerEntry> appByPath = byPath(appEntries);
     if (request.workingDirectory() != null) {
@@ -114,10 +125,17 @@ public final class ImageAssembler {
     checkLinkage();
     List<LayerEntry> libraryEntries = List.of();
     List<String> libraryPath = List.of();
-    if (request.bundleSharedLibraries()) {
+    if (request.bundleSharedLibraries() || request.java() != null) {
       SharedLibraryBundler bundler = new SharedLibraryBundler(request.sysroot(), problems);
-      libraryEntries = bundler.bundle(elfFiles, appByPath);
+      Map<ImagePath, LayerEntry> inImage = new LinkedHashMap<>(appByPath);
+      if (java != null) {
+        inImage.putAll(java.entriesByPath());
+      }
+      libraryEntries = new ArrayList<>(bundler.bundle(elfFiles, inImage));
       libraryPath = bundler.libraryPath();
+      if (java != null) {
+        libraryEntries.addAll(java.sysrootEntries());
+      }
     }
 
     List<LayerEntry> baseEntries = BaseFilesystem.entries();
@@ -150,7 +168,8 @@ public final class ImageAssembler {
       layers.add(new LayerSpec(baseEntries, "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)",
           SHARED_LAYER_TIME));
       if (caEntry != null) {
-        layers.add(new LayerSpec(List.of(caEntry), "scratchkit: CA certificates (" + bundle.size() + ")",
+        List<LayerEntry> caEntries = java == null ? List.of(caEntry) : List.of(caEntry, java.trustStore(bundle));
+        layers.add(new LayerSpec(caEntries, "scratchkit: CA certificates (" + bundle.size() + ")",
             SHARED_LAYER_TIME));
       }
       if (request.timezoneData() != null) {
@@ -164,16 +183,25 @@ public final class ImageAssembler {
         layers.add(new LayerSpec(libraryEntries, "scratchkit: shared libraries from "
             + SourceFiles.localeFreeText(request.sysroot()), SHARED_LAYER_TIME));
       }
+      if (java != null) {
+        layers.addAll(java.layers());
+      }
       if (!appEntries.isEmpty()) {
         layers.add(new LayerSpec(appEntries, "scratchkit: app"
             + (entrypoint == null ? "" : " " + SourceFiles.localeFreeText(entrypoint.host()))));
+      }
+      if (java != null) {
+        layers.add(java.appLayer());
       }
     } catch (OciException e) {
       problems.add(new Problem("layers", e.getMessage()));
     }
     ContainerConfig config = null;
     try {
-      config = config(entrypointPath, bundle != null, libraryPath);
+      List<String> command = java != null ? java.entrypoint()
+          : entrypointPath == null ? List.of() : List.of(entrypointPath.toString());
+      config = config(command, bundle != null, libraryPath,
+          java == null ? Map.of() : java.environment(request.user(), passwd));
     } catch (OciException e) {
       problems.add(new Problem("config", e.getMessage()));
     }
@@ -317,7 +345,7 @@ public final class ImageAssembler {
   }
 
   private void checkLinkage() {
-    if (request.bundleSharedLibraries()) {
+    if (request.bundleSharedLibraries() || request.java() != null) {
       return;
     }
     for (ImageElf f : elfFiles) {
@@ -426,7 +454,8 @@ public final class ImageAssembler {
     }
   }
 
-  private ContainerConfig config(ImagePath entrypoint, boolean certificates, List<String> libraryPath) {
+  private ContainerConfig config(List<String> command, boolean certificates, List<String> libraryPath,
+      Map<String, String> runtimeEnv) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", DEFAULT_PATH.substring("PATH=".length()));
     if (certificates) {
@@ -435,11 +464,11 @@ public final class ImageAssembler {
     if (!libraryPath.isEmpty()) {
       env.put("LD_LIBRARY_PATH", String.join(":", libraryPath));
     }
+    env.putAll(runtimeEnv);
     env.putAll(request.env());
     List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     Set<String> ports = new LinkedHashSet<>(request.exposedPorts());
-    return new ContainerConfig(request.user(), envList,
-        entrypoint == null ? List.of() : List.of(entrypoint.toString()), request.args(),
+    return new ContainerConfig(request.user(), envList, command, request.args(),
         request.workingDirectory(), List.copyOf(ports), request.labels(), null);
   }
 
