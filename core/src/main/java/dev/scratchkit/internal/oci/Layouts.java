@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -62,25 +63,68 @@ public final class Layouts {
       LayerCompression compression, ProgressListener listener, String where, LayerCache cache) {
     ImageWriter.preflight(images);
     Path layout = dir.toAbsolutePath().normalize();
-    boolean created = !Files.exists(layout);
-    checkLayoutDirectory(layout);
-    try {
-      Files.createDirectories(layout);
-    } catch (IOException e) {
-      throw new OciException("cannot create the OCI layout directory " + layout + ": " + e
-          + "; check that its parent exists and is writable", e);
-    }
     ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(layout, k -> new ReentrantLock());
     jvmLock.lock();
-    try (FileChannel lockChannel = FileChannel.open(layout.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.lock()) {
-      return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache);
+    try {
+      while (true) {
+        boolean created = createDirectory(layout);
+        try (FileChannel lockChannel = FileChannel.open(layout.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+            StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock = lockChannel.lock()) {
+          if (!holdsLockFile(layout, lockChannel)) {
+            // Our lock file was deleted meanwhile (a writer that created the layout failed and
+            // removed it): the lock guards nothing; take the new one.
+            continue;
+          }
+          // Checked only now: a writer that created this layout a moment ago may be filling it.
+          checkLayoutDirectory(layout);
+          return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache);
+        }
+      }
     } catch (IOException e) {
       throw new OciException("cannot write the OCI layout " + layout + ": " + e
           + "; check free space and permissions, then write again (the layout is unchanged)", e);
     } finally {
       jvmLock.unlock();
+    }
+  }
+
+  /** Creates the layout directory when missing; true when this call created it. */
+  private static boolean createDirectory(Path layout) {
+    if (Files.exists(layout) && !Files.isDirectory(layout)) {
+      throw new OciException("cannot write an OCI layout to " + layout + ": it is a file, not a directory;"
+          + " choose a directory (it is created when missing)");
+    }
+    try {
+      if (layout.getParent() != null) {
+        Files.createDirectories(layout.getParent());
+      }
+      Files.createDirectory(layout);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(layout)) {
+        throw new OciException("cannot write an OCI layout to " + layout + ": it is a file, not a directory;"
+            + " choose a directory (it is created when missing)", e);
+      }
+      return false;
+    } catch (IOException e) {
+      throw new OciException("cannot create the OCI layout directory " + layout + ": " + e
+          + "; check that its parent exists and is writable", e);
+    }
+  }
+
+  /**
+   * Whether the locked channel is still the file at {@code LOCK_FILE}: writes a fresh token
+   * through the channel and reads it back by name.
+   */
+  private static boolean holdsLockFile(Path layout, FileChannel channel) throws IOException {
+    byte[] token = (java.util.UUID.randomUUID() + "\n").getBytes(StandardCharsets.US_ASCII);
+    channel.truncate(0);
+    channel.write(java.nio.ByteBuffer.wrap(token), 0);
+    try {
+      return java.util.Arrays.equals(Files.readAllBytes(layout.resolve(LOCK_FILE)), token);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
     }
   }
 
@@ -114,12 +158,8 @@ public final class Layouts {
     }
   }
 
-  /** Refuses a file, or a non-empty directory that is not an OCI layout. */
+  /** Refuses a non-empty directory that is not an OCI layout; called under the lock. */
   private static void checkLayoutDirectory(Path layout) {
-    if (Files.exists(layout) && !Files.isDirectory(layout)) {
-      throw new OciException("cannot write an OCI layout to " + layout + ": it is a file, not a directory;"
-          + " choose a directory (it is created when missing)");
-    }
     if (Files.isDirectory(layout) && !Files.exists(layout.resolve("oci-layout"))) {
       try (Stream<Path> list = Files.list(layout)) {
         List<String> others = list.map(p -> p.getFileName().toString())
