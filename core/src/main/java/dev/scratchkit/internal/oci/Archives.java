@@ -20,7 +20,9 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -46,6 +48,12 @@ public final class Archives {
   private static final String TEMP_SUFFIX = ".tmp";
   /** Age after which staging files without a lock file (older versions wrote none) are removed. */
   static final Duration STALE_WITHOUT_LOCK = Duration.ofHours(1);
+  /**
+   * Lock files of the writes running in this process. File locks are per process, and closing
+   * any channel of a file drops every lock the process holds on it, so a cleaner must never
+   * open one of these.
+   */
+  private static final Set<Path> OWN_LOCK_FILES = ConcurrentHashMap.newKeySet();
 
   private Archives() {}
 
@@ -114,25 +122,24 @@ public final class Archives {
     }
 
     static Staging create(Path parent, String base) throws IOException {
-      while (true) {
-        String id = UUID.randomUUID().toString();
-        Path lockFile = parent.resolve(base + id + LOCK_SUFFIX);
-        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-          channel.lock();
-          if (!Files.exists(lockFile)) {
-            // A cleaner took it for a dead writer's between create and lock: start afresh.
-            channel.close();
-            continue;
-          }
-          Staging s = new Staging(parent, base, id, channel);
-          Files.createDirectory(s.dir);
-          return s;
-        } catch (IOException | RuntimeException e) {
+      String id = UUID.randomUUID().toString();
+      Path lockFile = parent.resolve(base + id + LOCK_SUFFIX);
+      // Known as ours before it exists, so that no cleaner of this process ever opens it.
+      OWN_LOCK_FILES.add(lockFile);
+      FileChannel channel = null;
+      try {
+        channel = FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        channel.lock();
+        Staging s = new Staging(parent, base, id, channel);
+        Files.createDirectory(s.dir);
+        return s;
+      } catch (IOException | RuntimeException e) {
+        if (channel != null) {
           channel.close();
-          Files.deleteIfExists(lockFile);
-          throw e;
         }
+        Files.deleteIfExists(lockFile);
+        OWN_LOCK_FILES.remove(lockFile);
+        throw e;
       }
     }
 
@@ -150,6 +157,7 @@ public final class Archives {
         } catch (IOException e) {
           // closing releases the lock either way
         }
+        OWN_LOCK_FILES.remove(lockFile);
       }
     }
   }
@@ -193,12 +201,15 @@ public final class Archives {
 
   private static void removeIfOwnerGone(Path parent, String base, String id) throws IOException {
     Path lockFile = parent.resolve(base + id + LOCK_SUFFIX);
+    if (OWN_LOCK_FILES.contains(lockFile)) {
+      return; // a write of this process; opening its lock file here would drop its lock
+    }
     try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       FileLock lock;
       try {
         lock = channel.tryLock();
       } catch (OverlappingFileLockException e) {
-        return; // a write of this JVM holds it
+        return; // a write of this process, just starting
       }
       if (lock == null) {
         return; // its writer is running

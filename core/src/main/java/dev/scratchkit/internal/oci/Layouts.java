@@ -26,11 +26,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes into an OCI image layout directory, safely against crashes and concurrent writers.
  *
- * <p>Order of a write: take the layout's lock (a {@link FileChannel#lock()} on
- * {@value #LOCK_FILE}, plus an in-JVM lock because file locks are per process), drop temp
- * files of writers that died, write every blob through a temp file and an atomic rename,
- * sync the blob directory, then replace {@code index.json} atomically. Until that last
- * rename, readers see the old index and only old (or extra, unreferenced) blobs.
+ * <p>Order of a write: create the directory if missing, take the layout's lock (a
+ * {@link FileChannel#lock()} on {@value #LOCK_FILE}, plus an in-JVM lock because file locks
+ * are per process), check that the directory is a layout or empty (only now, so that two
+ * writers creating one new layout both land), drop temp files of writers that died, write
+ * every blob through a temp file and an atomic rename, sync the blob directory, then replace
+ * {@code index.json} atomically. Until that last rename, readers see the old index and only
+ * old (or extra, unreferenced) blobs.
  */
 public final class Layouts {
 
@@ -66,20 +68,25 @@ public final class Layouts {
     ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(layout, k -> new ReentrantLock());
     jvmLock.lock();
     try {
-      while (true) {
-        boolean created = createDirectory(layout);
-        try (FileChannel lockChannel = FileChannel.open(layout.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-            StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock lock = lockChannel.lock()) {
-          if (!holdsLockFile(layout, lockChannel)) {
-            // Our lock file was deleted meanwhile (a writer that created the layout failed and
-            // removed it): the lock guards nothing; take the new one.
-            continue;
-          }
+      boolean created = createDirectory(layout);
+      Path lockFile = layout.resolve(LOCK_FILE);
+      boolean newLockFile = !Files.exists(lockFile);
+      // The lock file is never deleted while the directory may be a layout: a writer waiting
+      // on it would otherwise hold a lock that guards nothing. (Nor is it opened a second time
+      // in this process: closing any channel of a file drops the process's lock on it.)
+      try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = lockChannel.lock()) {
+        try {
           // Checked only now: a writer that created this layout a moment ago may be filling it.
           checkLayoutDirectory(layout);
-          return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache);
+        } catch (OciException e) {
+          if (newLockFile) {
+            // Not a layout, and other files in it: no writer can use this lock, leave no trace.
+            Files.deleteIfExists(lockFile);
+          }
+          throw e;
         }
+        return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache);
       }
     } catch (IOException e) {
       throw new OciException("cannot write the OCI layout " + layout + ": " + e
@@ -113,21 +120,6 @@ public final class Layouts {
     }
   }
 
-  /**
-   * Whether the locked channel is still the file at {@code LOCK_FILE}: writes a fresh token
-   * through the channel and reads it back by name.
-   */
-  private static boolean holdsLockFile(Path layout, FileChannel channel) throws IOException {
-    byte[] token = (java.util.UUID.randomUUID() + "\n").getBytes(StandardCharsets.US_ASCII);
-    channel.truncate(0);
-    channel.write(java.nio.ByteBuffer.wrap(token), 0);
-    try {
-      return java.util.Arrays.equals(Files.readAllBytes(layout.resolve(LOCK_FILE)), token);
-    } catch (java.nio.file.NoSuchFileException e) {
-      return false;
-    }
-  }
-
   private static ImageWriter.Written writeLocked(Path layout, boolean created, List<String> tags,
       List<ImageSpec> images, boolean asIndex, LayerCompression compression, ProgressListener listener, String where,
       LayerCache cache) throws IOException {
@@ -152,8 +144,15 @@ public final class Layouts {
     } finally {
       deleteTree(tmp);
       if (!success && created && !Files.exists(layout.resolve("index.json"))) {
-        // We made this directory and no image ever landed in it: leave nothing behind.
-        deleteTree(layout);
+        // We made this directory and no image ever landed in it: leave nothing behind but the
+        // lock file, which a writer may be waiting on.
+        try (Stream<Path> list = Files.list(layout)) {
+          for (Path p : list.toList()) {
+            if (!p.getFileName().toString().equals(LOCK_FILE)) {
+              deleteTree(p);
+            }
+          }
+        }
       }
     }
   }
