@@ -63,6 +63,7 @@ public final class BlobStore {
   private final Path dir;
   private final Path tmp;
   private final String description;
+  private final boolean durable;
   /** Blobs of {@link #dir} checked by this store: true when intact. */
   private final Map<Digest, Boolean> checked = new HashMap<>();
 
@@ -72,9 +73,68 @@ public final class BlobStore {
    * @param description for messages, e.g. {@code OCI layout /tmp/img}
    */
   public BlobStore(Path dir, Path tmp, String description) {
+    this(dir, tmp, description, true);
+  }
+
+  /**
+   * @param durable whether each blob is synced to disk before it is renamed into place; false
+   *     for staging whose result is synced as a whole (an archive), or thrown away (a push)
+   */
+  public BlobStore(Path dir, Path tmp, String description, boolean durable) {
     this.dir = dir;
     this.tmp = tmp;
     this.description = description;
+    this.durable = durable;
+  }
+
+  /** A temp file being written, durable or not. */
+  private interface TempOutput extends AutoCloseable {
+    OutputStream stream();
+
+    void sync() throws IOException;
+
+    @Override
+    void close() throws IOException;
+  }
+
+  private TempOutput openTemp(Path temp) throws IOException {
+    if (durable) {
+      DurableFileOutput file = DurableFileOutput.create(temp);
+      return new TempOutput() {
+        @Override
+        public OutputStream stream() {
+          return file;
+        }
+
+        @Override
+        public void sync() throws IOException {
+          file.sync();
+        }
+
+        @Override
+        public void close() throws IOException {
+          file.close();
+        }
+      };
+    }
+    OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE), 1 << 16);
+    return new TempOutput() {
+      @Override
+      public OutputStream stream() {
+        return out;
+      }
+
+      @Override
+      public void sync() throws IOException {
+        out.flush();
+      }
+
+      @Override
+      public void close() throws IOException {
+        out.close();
+      }
+    };
   }
 
   /** The blobs directory. */
@@ -112,8 +172,8 @@ public final class BlobStore {
       Object value;
       Digest digest;
       long size;
-      try (DurableFileOutput file = DurableFileOutput.create(temp)) {
-        DigestingOutputStream out = new DigestingOutputStream(file);
+      try (TempOutput file = openTemp(temp)) {
+        DigestingOutputStream out = new DigestingOutputStream(file.stream());
         value = content.writeTo(out);
         out.flush();
         file.sync();
@@ -154,8 +214,9 @@ public final class BlobStore {
     Files.createDirectories(tmp);
     Path temp = tempName(tmp, "blob-");
     try {
-      try (DurableFileOutput file = DurableFileOutput.create(temp)) {
-        copyVerified(source, digest, size, file);
+      try (TempOutput file = openTemp(temp)) {
+        copyVerified(source, digest, size, file.stream());
+        file.stream().flush();
         file.sync();
       }
       moveIntoPlace(temp, digest);

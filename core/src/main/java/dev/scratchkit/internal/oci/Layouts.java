@@ -63,6 +63,17 @@ public final class Layouts {
    */
   public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
       LayerCompression compression, ProgressListener listener, String where, LayerCache cache) {
+    return write(dir, tags, images, asIndex, compression, listener, where, cache, true);
+  }
+
+  /**
+   * As {@link #write(Path, List, List, boolean, LayerCompression, ProgressListener, String, LayerCache)}.
+   *
+   * @param durable false for a staging layout whose result is synced as a whole or thrown away:
+   *     blobs are then not synced one by one (the atomic renames stay)
+   */
+  public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
+      LayerCompression compression, ProgressListener listener, String where, LayerCache cache, boolean durable) {
     ImageWriter.preflight(images);
     Path layout = dir.toAbsolutePath().normalize();
     ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(layout, k -> new ReentrantLock());
@@ -86,7 +97,7 @@ public final class Layouts {
           }
           throw e;
         }
-        return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache);
+        return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache, durable);
       }
     } catch (IOException e) {
       throw new OciException("cannot write the OCI layout " + layout + ": " + e
@@ -122,7 +133,7 @@ public final class Layouts {
 
   private static ImageWriter.Written writeLocked(Path layout, boolean created, List<String> tags,
       List<ImageSpec> images, boolean asIndex, LayerCompression compression, ProgressListener listener, String where,
-      LayerCache cache) throws IOException {
+      LayerCache cache, boolean durable) throws IOException {
     Path tmp = layout.resolve(TMP_DIR);
     deleteTree(tmp); // left by a writer that was killed; we hold the lock, so nobody uses it
     boolean success = false;
@@ -131,7 +142,7 @@ public final class Layouts {
       if (!Files.exists(ociLayout)) {
         BlobStore.replaceAtomically(ociLayout, ImageJson.ociLayout(), tmp);
       }
-      BlobStore store = new BlobStore(layout.resolve("blobs").resolve("sha256"), tmp, where);
+      BlobStore store = new BlobStore(layout.resolve("blobs").resolve("sha256"), tmp, where, durable);
       ImageWriter writer = new ImageWriter(store, compression, listener, where, cache);
       ImageWriter.Written written = images.size() == 1 && !asIndex ? writer.writeImage(images.get(0))
           : writer.writeIndex(images);
