@@ -241,6 +241,13 @@ class LayerCacheTest {
     for (Path blob : List.of(appBlob, config, elsewhere)) {
       assertThat(sha256sum(blob)).isEqualTo("sha256:" + blob.getFileName().toString().replace("elsewhere", app.digest().hex()));
     }
+    // A blob that is a FIFO is replaced without being opened (opening it would block).
+    Files.delete(config);
+    Tools.runOk("mkfifo", config.toString());
+    CapturedLog.Run<WriteResult> fifo = CapturedLog.during(() -> writeTo("layout", LayerCache.at(cacheDir)));
+    assertThat(fifo.log()).contains("blob " + config + " of oci-layout ").contains("is damaged: it is not a regular file");
+    assertThat(config).isRegularFile();
+    assertThat(sha256sum(config)).isEqualTo(good.config().orElseThrow().toString());
     // Intact blobs are kept as they are, without a warning.
     CapturedLog.Run<WriteResult> intact = CapturedLog.during(() -> writeTo("layout", LayerCache.at(cacheDir)));
     assertThat(intact.log()).doesNotContain("WARN");

@@ -122,24 +122,33 @@ public final class Archives {
     }
 
     static Staging create(Path parent, String base) throws IOException {
-      String id = UUID.randomUUID().toString();
-      Path lockFile = parent.resolve(base + id + LOCK_SUFFIX);
-      // Known as ours before it exists, so that no cleaner of this process ever opens it.
-      OWN_LOCK_FILES.add(lockFile);
-      FileChannel channel = null;
-      try {
-        channel = FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        channel.lock();
-        Staging s = new Staging(parent, base, id, channel);
-        Files.createDirectory(s.dir);
-        return s;
-      } catch (IOException | RuntimeException e) {
-        if (channel != null) {
-          channel.close();
+      while (true) {
+        String id = UUID.randomUUID().toString();
+        Path lockFile = parent.resolve(base + id + LOCK_SUFFIX);
+        // Known as ours before it exists, so that no cleaner of this process ever opens it.
+        OWN_LOCK_FILES.add(lockFile);
+        FileChannel channel = null;
+        try {
+          channel = FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          channel.lock();
+          if (!Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+            // Another process's cleaner locked and deleted it between its creation and our
+            // lock (a stat, unlike an open, keeps our lock): start again under a new id.
+            channel.close();
+            OWN_LOCK_FILES.remove(lockFile);
+            continue;
+          }
+          Staging s = new Staging(parent, base, id, channel);
+          Files.createDirectory(s.dir);
+          return s;
+        } catch (IOException | RuntimeException e) {
+          if (channel != null) {
+            channel.close();
+          }
+          Files.deleteIfExists(lockFile);
+          OWN_LOCK_FILES.remove(lockFile);
+          throw e;
         }
-        Files.deleteIfExists(lockFile);
-        OWN_LOCK_FILES.remove(lockFile);
-        throw e;
       }
     }
 
