@@ -43,7 +43,32 @@ public final class Layouts {
   /** Temp directory inside the layout (same file system as the blobs, for atomic renames). */
   public static final String TMP_DIR = ".scratchkit-tmp";
 
-  private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+  /**
+   * In-JVM locks by layout, with the number of threads holding or waiting for each: an entry
+   * goes once nobody uses it, so that a process writing many archives (each staged in a layout
+   * of its own) does not keep a lock per archive forever.
+   */
+  private static final Map<Path, JvmLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private static final class JvmLock {
+    final ReentrantLock lock = new ReentrantLock();
+    int users; // changed only inside the map's compute, which is atomic per key
+  }
+
+  private static JvmLock lockInJvm(Path layout) {
+    JvmLock l = JVM_LOCKS.compute(layout, (k, v) -> {
+      JvmLock lock = v == null ? new JvmLock() : v;
+      lock.users++;
+      return lock;
+    });
+    l.lock.lock();
+    return l;
+  }
+
+  private static void unlockInJvm(Path layout, JvmLock l) {
+    l.lock.unlock();
+    JVM_LOCKS.computeIfPresent(layout, (k, v) -> --v.users == 0 ? null : v);
+  }
 
   private Layouts() {}
 
@@ -76,8 +101,7 @@ public final class Layouts {
       LayerCompression compression, ProgressListener listener, String where, LayerCache cache, boolean durable) {
     ImageWriter.preflight(images);
     Path layout = dir.toAbsolutePath().normalize();
-    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(layout, k -> new ReentrantLock());
-    jvmLock.lock();
+    JvmLock jvmLock = lockInJvm(layout);
     try {
       boolean created = createDirectory(layout);
       Path lockFile = layout.resolve(LOCK_FILE);
@@ -103,7 +127,7 @@ public final class Layouts {
       throw new OciException("cannot write the OCI layout " + layout + ": " + e
           + "; check free space and permissions, then write again (the layout is unchanged)", e);
     } finally {
-      jvmLock.unlock();
+      unlockInJvm(layout, jvmLock);
     }
   }
 
