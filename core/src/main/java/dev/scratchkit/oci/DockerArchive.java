@@ -101,7 +101,8 @@ public final class DockerArchive implements ImageTarget {
     }
     ImageWriter.preflight(List.of(image));
     ImageWriter.Written written = Archives.write(file, image.created(), "docker-archive", staging -> {
-      BlobStore store = new BlobStore(staging.resolve("blobs").resolve("sha256"), staging.resolve(".tmp"), where);
+      // Not durable blob by blob: the archive is synced as a whole before its rename.
+      BlobStore store = new BlobStore(staging.resolve("blobs").resolve("sha256"), staging.resolve(".tmp"), where, false);
       ImageWriter.Written w = new ImageWriter(store, layers.compressor(), listener, where, layers.cacheOrDefault())
           .writeImage(image);
       Map<String, Object> entry = Json.object();

@@ -16,10 +16,16 @@ import java.util.Optional;
  * the file system has no inode), the image creation time and the compression settings. A file
  * changed in any way that updates its times or size misses the cache.
  *
+ * <p>Never serves unverified bytes: an entry is a copy of its own (never a hard link shared
+ * with a target, so damage to a cached blob cannot reach an image already written, nor the
+ * reverse), and a hit is hashed while it is copied into the target. An entry that fails (its
+ * record checksum, its blob's size and identity, or its digest) is dropped with a warning
+ * naming the entry and what was found, and the layer is compressed again: the build still
+ * writes correct bytes. A hit costs one read and one write of the compressed layer, far less
+ * than compressing it.
+ *
  * <p>Safe for concurrent builds (threads or processes): entries are written under temp names
- * and renamed; a reader checks the entry's record checksum, the blob's size and identity, and
- * the blob's digest whenever it copies it, and rebuilds the layer when anything is off. The
- * cache is bounded: least recently used entries are deleted once it exceeds
+ * and renamed. The cache is bounded: least recently used entries are deleted once it exceeds
  * {@link #maxSize()}.
  *
  * <pre>{@code
@@ -85,8 +91,7 @@ public final class LayerCache {
    * A cache in {@code directory} (created when first used), bounded to
    * {@link #DEFAULT_MAX_SIZE}.
    *
-   * @param directory the cache directory; best on the same file system as the targets, so
-   *     that hits are hard links instead of copies
+   * @param directory the cache directory
    * @return the cache
    */
   public static LayerCache at(Path directory) {

@@ -121,8 +121,9 @@ public final class OciArchive implements ImageTarget {
     String where = description();
     Instant mtime = images.stream().map(ImageSpec::created).max(Comparator.naturalOrder()).orElseThrow();
     ImageWriter.Written written = Archives.write(file, mtime, "OCI archive", staging -> {
+      // Not durable blob by blob: the archive is synced as a whole before its rename.
       ImageWriter.Written w = Layouts.write(staging, tags, images, index, layers.compressor(), listener, where,
-          layers.cacheOrDefault());
+          layers.cacheOrDefault(), false);
       // Only the layout's own files go into the archive, not its lock file.
       Layouts.deleteTree(staging.resolve(Layouts.LOCK_FILE));
       return w;

@@ -82,8 +82,34 @@ class LayerCacheTest {
     return "sha256:" + out.split(" ")[0];
   }
 
+  /** Flips one byte in the middle of {@code file}, keeping its size and modification time. */
+  static void damageInPlace(Path file) throws IOException {
+    FileTime mtime = Files.getLastModifiedTime(file);
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(f.length() / 2);
+      int b = f.read();
+      f.seek(f.length() / 2);
+      f.write(b ^ 0xff);
+    }
+    Files.setLastModifiedTime(file, mtime);
+  }
+
+  /** The SHA-256 of a file by the host's sha256sum. */
+  static String sha256sum(Path file) {
+    return "sha256:" + Tools.runOk("sha256sum", file.toString()).stdout().split(" ")[0];
+  }
+
+  private Path cachedBlob(Digest d) throws IOException {
+    for (Path rec : entries(".rec")) {
+      if (Files.readString(rec).contains("digest=" + d + "\n")) {
+        return Path.of(rec.toString().replace(".rec", ".blob"));
+      }
+    }
+    throw new AssertionError("no cache entry for " + d);
+  }
+
   @Test
-  void aHitGivesTheSameBytesAsNoCacheAndLinksTheCachedBlob() throws IOException {
+  void aHitGivesTheSameBytesAsNoCacheAndACopyOfItsOwn() throws IOException {
     WriteResult uncached = writeTo("plain", LayerCache.disabled());
     WriteResult cold = writeTo("cold", LayerCache.at(cacheDir));
     WriteResult warm = writeTo("warm", LayerCache.at(cacheDir));
@@ -91,16 +117,17 @@ class LayerCacheTest {
     assertThat(warm.digest()).isEqualTo(uncached.digest());
     assertThat(warm.layers()).isEqualTo(uncached.layers());
     assertThat(entries(".rec")).hasSize(2);
-    LayerDescriptor app = warm.layers().get(1);
-    // Same file system here, so the warm layer is the cached blob itself (a hard link).
-    Path cached = entries(".blob").stream().filter(p -> {
-      try {
-        return Files.isSameFile(p, blob("warm", app.digest()));
-      } catch (IOException e) {
-        return false;
+    // No file is shared between the cache and a target: damage to one cannot reach the other.
+    for (LayerDescriptor l : warm.layers()) {
+      Path cached = cachedBlob(l.digest());
+      for (String layout : List.of("cold", "warm")) {
+        assertThat(Files.isSameFile(cached, blob(layout, l.digest()))).isFalse();
+        assertThat(Files.getAttribute(blob(layout, l.digest()), "unix:nlink")).isEqualTo(1);
       }
-    }).findFirst().orElseThrow();
-    assertThat(Files.size(cached)).isEqualTo(app.size());
+      assertThat(Files.getAttribute(cached, "unix:nlink")).isEqualTo(1);
+      assertThat(sha256sum(cached)).isEqualTo(l.digest().toString());
+    }
+    LayerDescriptor app = warm.layers().get(1);
     assertThat(gunzipSha(blob("warm", app.digest()))).isEqualTo(app.diffId().toString());
     assertThat(Files.readAllBytes(tmp.resolve("warm/index.json")))
         .isEqualTo(Files.readAllBytes(tmp.resolve("plain/index.json")));
@@ -141,31 +168,89 @@ class LayerCacheTest {
   }
 
   @Test
-  void aDamagedBlobIsDetectedAndRebuiltNotServed() throws IOException {
+  void aDamagedCacheEntryIsDroppedWithAWarningAndRebuiltNotServed() throws Exception {
     WriteResult good = writeTo("good", LayerCache.disabled());
     writeTo("first", LayerCache.at(cacheDir));
-    // Break the cached blobs in place (the first layout's blobs are the same files), each a different way.
-    List<Path> blobs = entries(".blob");
-    try (RandomAccessFile f = new RandomAccessFile(blobs.get(0).toFile(), "rw")) {
-      f.seek(f.length() / 2);
-      int b = f.read();
-      f.seek(f.length() / 2);
-      f.write(b ^ 0xff); // same size, flipped byte
+    LayerDescriptor base = good.layers().get(0);
+    LayerDescriptor app = good.layers().get(1);
+    // The app entry: one byte flipped, size, mtime and inode unchanged, so only its digest tells.
+    Path damaged = cachedBlob(app.digest());
+    damageInPlace(damaged);
+    String damagedSha = sha256sum(damaged);
+    // The base entry: truncated.
+    Path truncated = cachedBlob(base.digest());
+    try (RandomAccessFile f = new RandomAccessFile(truncated.toFile(), "rw")) {
+      f.setLength(f.length() - 1);
     }
-    try (RandomAccessFile f = new RandomAccessFile(blobs.get(1).toFile(), "rw")) {
-      f.setLength(f.length() - 1); // truncated
-    }
-    WriteResult rebuilt = writeTo("rebuilt", LayerCache.at(cacheDir));
-    assertThat(rebuilt.digest()).isEqualTo(good.digest());
-    for (LayerDescriptor l : rebuilt.layers()) {
+    CapturedLog.Run<WriteResult> rebuilt = CapturedLog.during(() -> writeTo("rebuilt", LayerCache.at(cacheDir)));
+    assertThat(rebuilt.value().digest()).isEqualTo(good.digest());
+    for (LayerDescriptor l : rebuilt.value().layers()) {
+      assertThat(sha256sum(blob("rebuilt", l.digest()))).isEqualTo(l.digest().toString());
       assertThat(gunzipSha(blob("rebuilt", l.digest()))).isEqualTo(l.diffId().toString());
+      // The layout written before the damage shares nothing with the cache: still intact.
+      assertThat(sha256sum(blob("first", l.digest()))).isEqualTo(l.digest().toString());
     }
-    // The entries were replaced by good ones, which the next build uses.
-    WriteResult again = writeTo("again", LayerCache.at(cacheDir));
-    assertThat(again.digest()).isEqualTo(good.digest());
-    for (LayerDescriptor l : again.layers()) {
-      assertThat(gunzipSha(blob("again", l.digest()))).isEqualTo(l.diffId().toString());
+    assertThat(rebuilt.log())
+        .contains("WARN dev.scratchkit.internal.cache.LayerCacheStore - layer cache entry " + damaged + " is damaged: it"
+            + " has digest " + damagedSha + " instead of " + app.digest() + "; dropped it, compressing layer "
+            + app.digest() + " again")
+        .contains("layer cache entry " + truncated + " is damaged: its size, mtime and inode are " + (base.size() - 1));
+    // The entries were replaced by good ones, which the next build uses without a warning.
+    assertThat(sha256sum(cachedBlob(app.digest()))).isEqualTo(app.digest().toString());
+    assertThat(sha256sum(cachedBlob(base.digest()))).isEqualTo(base.digest().toString());
+    CapturedLog.Run<WriteResult> again = CapturedLog.during(() -> writeTo("again", LayerCache.at(cacheDir)));
+    assertThat(again.value().digest()).isEqualTo(good.digest());
+    assertThat(again.log()).doesNotContain("WARN").contains("from the layer cache");
+    for (LayerDescriptor l : again.value().layers()) {
+      assertThat(sha256sum(blob("again", l.digest()))).isEqualTo(l.digest().toString());
     }
+  }
+
+  @Test
+  void aDamagedBlobInTheTargetLayoutIsRewrittenWithAWarningNotKept() throws Exception {
+    WriteResult good = writeTo("layout", LayerCache.at(cacheDir));
+    LayerDescriptor app = good.layers().get(1);
+    Path appBlob = blob("layout", app.digest());
+    Path config = blob("layout", good.config().orElseThrow());
+
+    // With a cache hit: the layer comes from the cache, verified, over the damaged blob.
+    damageInPlace(appBlob);
+    damageInPlace(config);
+    CapturedLog.Run<WriteResult> hit = CapturedLog.during(() -> writeTo("layout", LayerCache.at(cacheDir)));
+    assertThat(hit.value().digest()).isEqualTo(good.digest());
+    assertThat(hit.log())
+        .contains("WARN dev.scratchkit.internal.oci.BlobStore - blob " + appBlob + " of oci-layout " + tmp.resolve("layout")
+            + ":latest is damaged: it has digest ")
+        .contains(" instead of " + app.digest() + "; writing it again")
+        .contains("blob " + config + " of oci-layout ").contains(" instead of " + good.config().orElseThrow() + "; writing it again");
+
+    // Without a cache: the compressed layer replaces the damaged one.
+    damageInPlace(appBlob);
+    CapturedLog.Run<WriteResult> plain = CapturedLog.during(() -> writeTo("layout", LayerCache.disabled()));
+    assertThat(plain.value().digest()).isEqualTo(good.digest());
+    assertThat(plain.log()).contains("blob " + appBlob + " of oci-layout ").contains(" instead of " + app.digest());
+
+    // A blob that is a symlink is replaced, not followed: the file it points at stays as it was.
+    Path elsewhere = tmp.resolve("elsewhere");
+    Files.copy(appBlob, elsewhere);
+    Files.delete(appBlob);
+    Files.createSymbolicLink(appBlob, elsewhere);
+    CapturedLog.Run<WriteResult> link = CapturedLog.during(() -> writeTo("layout", LayerCache.at(cacheDir)));
+    assertThat(link.log()).contains("blob " + appBlob + " of oci-layout ").contains("is damaged: it is not a regular file");
+    assertThat(Files.isSymbolicLink(appBlob)).isFalse();
+    for (Path blob : List.of(appBlob, config, elsewhere)) {
+      assertThat(sha256sum(blob)).isEqualTo("sha256:" + blob.getFileName().toString().replace("elsewhere", app.digest().hex()));
+    }
+    // A blob that is a FIFO is replaced without being opened (opening it would block).
+    Files.delete(config);
+    Tools.runOk("mkfifo", config.toString());
+    CapturedLog.Run<WriteResult> fifo = CapturedLog.during(() -> writeTo("layout", LayerCache.at(cacheDir)));
+    assertThat(fifo.log()).contains("blob " + config + " of oci-layout ").contains("is damaged: it is not a regular file");
+    assertThat(config).isRegularFile();
+    assertThat(sha256sum(config)).isEqualTo(good.config().orElseThrow().toString());
+    // Intact blobs are kept as they are, without a warning.
+    CapturedLog.Run<WriteResult> intact = CapturedLog.during(() -> writeTo("layout", LayerCache.at(cacheDir)));
+    assertThat(intact.log()).doesNotContain("WARN");
   }
 
   @Test

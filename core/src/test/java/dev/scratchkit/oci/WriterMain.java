@@ -11,7 +11,8 @@ import java.util.Random;
  * content (4 MiB, incompressible, so each write takes a while) to {@code LAYOUT:TAG}, without
  * the layer cache.
  *
- * <p>Usage: {@code WriterMain LAYOUT TAG SEED COUNT}; prints each manifest digest.
+ * <p>Usage: {@code WriterMain TARGET TAG SEED COUNT [layout|oci-archive|docker-archive]}
+ * (default {@code layout}); prints each manifest digest.
  */
 public final class WriterMain {
   private WriterMain() {}
@@ -27,14 +28,21 @@ public final class WriterMain {
   }
 
   public static void main(String[] args) {
-    Path layout = Path.of(args[0]);
+    Path target = Path.of(args[0]);
     long seed = Long.parseLong(args[2]);
     int count = Integer.parseInt(args[3]);
+    String kind = args.length > 4 ? args[4] : "layout";
     for (int i = 0; i < count; i++) {
-      // No layer cache: every write must do the full work (a cache hit links a blob in a few
+      // No layer cache: every write must do the full work (a cache hit copies a blob in a few
       // ms, and the crash test's kills would then rarely land in a write), and a child JVM
       // must not fill the user's cache.
-      System.out.println(OciLayout.at(layout).tag(args[1]).cache(LayerCache.disabled()).write(image(seed + i)).digest());
+      ImageTarget t = switch (kind) {
+        case "layout" -> OciLayout.at(target).tag(args[1]).cache(LayerCache.disabled());
+        case "oci-archive" -> OciArchive.at(target).tag(args[1]).cache(LayerCache.disabled());
+        case "docker-archive" -> DockerArchive.at(target).tag(args[1]).cache(LayerCache.disabled());
+        default -> throw new IllegalArgumentException("unknown target kind " + kind);
+      };
+      System.out.println(t.write(image(seed + i)).digest());
       System.out.flush();
     }
   }

@@ -5,12 +5,15 @@ import dev.scratchkit.internal.oci.DigestingOutputStream;
 import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerDescriptor;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
@@ -28,14 +31,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The layer cache on disk. Under {@code <dir>/layers-v1/} each entry is two files named by its
- * {@link LayerKey}: {@code KEY.blob}, the compressed layer (a hard link of the target's blob
- * where possible, else a copy), and {@code KEY.rec}, a small text record (digest, diff ID,
- * sizes, media type, the blob's size/mtime/inode when stored, and a SHA-256 over these lines).
+ * {@link LayerKey}: {@code KEY.blob}, the compressed layer (a copy of its own, never a link to
+ * a target's blob, so damage to one never reaches the other), and {@code KEY.rec}, a small
+ * text record (digest, diff ID, sizes, media type, the blob's size/mtime/inode when stored, and
+ * a SHA-256 over these lines).
+ *
+ * <p>Nothing unverified is served: a blob enters the cache only after it was hashed while being
+ * copied in, and leaves it only by {@link BlobStore#putFile}, which hashes while it copies and
+ * refuses a mismatch; the caller then {@link #drop drops} the entry (with a warning naming it)
+ * and compresses the layer again. The record's checksum and the blob's size, mtime and inode
+ * are a cheap first check that catches most damage before anything is copied.
  *
  * <p>Concurrency: both files are written under unique temp names and renamed, the blob first,
- * so a reader sees either no record or a complete one. A reader trusts an entry only when the
- * record's checksum holds and the blob has the recorded size, mtime and inode; a copy out of
- * the cache is also checked against the digest. Anything else counts as a miss, and the
+ * so a reader sees either no record or a complete one. Anything off counts as a miss, and the
  * writer that then compresses the layer replaces the entry. An eviction racing with a reader
  * makes that reader miss, never serve a partial blob.
  *
@@ -51,7 +59,7 @@ public final class LayerCacheStore {
   private static final String TEMP = ".tmp";
   private static final Duration STALE_TEMP = Duration.ofHours(1);
 
-  /** A usable entry: what the layer looks like and the blob file to link or copy. */
+  /** A usable entry: what the layer looks like and the blob file to copy (verified) from. */
   public record Hit(LayerDescriptor descriptor, Path blob) {}
 
   private final Path dir;
@@ -92,8 +100,8 @@ public final class LayerCacheStore {
           Long.parseLong(r.get("size")), Long.parseLong(r.get("tarSize")), r.get("mediaType"));
       String actual = blobIdentity(blob);
       if (!actual.equals(r.get("blob"))) {
-        LOG.warn("layer cache entry {} is damaged: its blob is {} but was {}; compressing the layer again", blob,
-            actual, r.get("blob"));
+        LOG.warn("layer cache entry {} is damaged: its size, mtime and inode are {}, its record says {};"
+            + " compressing the layer again", blob, actual, r.get("blob"));
         return Optional.empty();
       }
       touch(record);
@@ -108,8 +116,22 @@ public final class LayerCacheStore {
   }
 
   /**
-   * Keeps {@code blobFile} (a finished, digest-checked blob) as the entry of {@code key}, then
-   * evicts what exceeds the bound. Never throws: the cache is an optimisation.
+   * Deletes the entry of {@code key} after its blob failed the digest check, and says so.
+   *
+   * @param why what was found, e.g. {@code has digest sha256:... instead of sha256:...}
+   */
+  public void drop(LayerKey key, Hit hit, String why) {
+    // Record first: a concurrent reader then misses instead of finding a record without its blob.
+    deleteQuietly(dir.resolve(key.hex() + RECORD));
+    deleteQuietly(dir.resolve(key.hex() + BLOB));
+    LOG.warn("layer cache entry {} is damaged: it {}; dropped it, compressing layer {} again; if this recurs,"
+        + " check the disk or delete the cache directory {}", hit.blob(), why, hit.descriptor().digest(), dir);
+  }
+
+  /**
+   * Keeps a copy of {@code blobFile} (a finished blob; the copy is checked against {@code d})
+   * as the entry of {@code key}, then evicts what exceeds the bound. Never throws: the cache is
+   * an optimisation.
    */
   public void store(LayerKey key, LayerDescriptor d, Path blobFile) {
     Path tempBlob = null;
@@ -117,11 +139,11 @@ public final class LayerCacheStore {
     try {
       Files.createDirectories(dir);
       tempBlob = BlobStore.tempName(dir, "blob-");
-      try {
-        Files.createLink(tempBlob, blobFile);
-      } catch (IOException | UnsupportedOperationException e) {
-        // another file system, or no hard links: copy
-        Files.copy(blobFile, tempBlob, StandardCopyOption.COPY_ATTRIBUTES);
+      // A copy, hashed on the way: the entry never shares bytes with a target, and never holds
+      // bytes other than the blob's. No fsync: a blob lost in a crash fails the check on use.
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tempBlob, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), 1 << 16)) {
+        BlobStore.copyVerified(blobFile, d.digest(), d.size(), out);
       }
       Path blob = dir.resolve(key.hex() + BLOB);
       Files.move(tempBlob, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -13,6 +13,7 @@ import dev.scratchkit.internal.cache.LayerCacheStore;
 import dev.scratchkit.internal.cache.LayerKey;
 import dev.scratchkit.oci.LayerCache;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -103,10 +104,14 @@ public final class ImageWriter {
         Optional<LayerCacheStore.Hit> hit = cache.lookup(key);
         if (hit.isPresent()) {
           d = hit.get().descriptor();
-          stored = store.putFile(hit.get().blob(), d.digest(), d.size()).orElse(null);
+          try {
+            stored = store.putFile(hit.get().blob(), d.digest(), d.size());
+          } catch (BlobStore.DamagedBlobException e) {
+            cache.drop(key, hit.get(), e.finding());
+          } catch (NoSuchFileException e) {
+            LOG.debug("layer cache entry {} was evicted meanwhile; compressing the layer", hit.get().blob());
+          }
           if (stored == null) {
-            LOG.warn("layer cache entry {} did not match its digest {}; compressing the layer again",
-                hit.get().blob(), d.digest());
             d = null;
           }
         }

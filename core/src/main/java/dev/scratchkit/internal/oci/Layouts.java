@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -25,11 +26,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes into an OCI image layout directory, safely against crashes and concurrent writers.
  *
- * <p>Order of a write: take the layout's lock (a {@link FileChannel#lock()} on
- * {@value #LOCK_FILE}, plus an in-JVM lock because file locks are per process), drop temp
- * files of writers that died, write every blob through a temp file and an atomic rename,
- * sync the blob directory, then replace {@code index.json} atomically. Until that last
- * rename, readers see the old index and only old (or extra, unreferenced) blobs.
+ * <p>Order of a write: create the directory if missing, take the layout's lock (a
+ * {@link FileChannel#lock()} on {@value #LOCK_FILE}, plus an in-JVM lock because file locks
+ * are per process), check that the directory is a layout or empty (only now, so that two
+ * writers creating one new layout both land), drop temp files of writers that died, write
+ * every blob through a temp file and an atomic rename, sync the blob directory, then replace
+ * {@code index.json} atomically. Until that last rename, readers see the old index and only
+ * old (or extra, unreferenced) blobs.
  */
 public final class Layouts {
 
@@ -40,7 +43,32 @@ public final class Layouts {
   /** Temp directory inside the layout (same file system as the blobs, for atomic renames). */
   public static final String TMP_DIR = ".scratchkit-tmp";
 
-  private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+  /**
+   * In-JVM locks by layout, with the number of threads holding or waiting for each: an entry
+   * goes once nobody uses it, so that a process writing many archives (each staged in a layout
+   * of its own) does not keep a lock per archive forever.
+   */
+  private static final Map<Path, JvmLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private static final class JvmLock {
+    final ReentrantLock lock = new ReentrantLock();
+    int users; // changed only inside the map's compute, which is atomic per key
+  }
+
+  private static JvmLock lockInJvm(Path layout) {
+    JvmLock l = JVM_LOCKS.compute(layout, (k, v) -> {
+      JvmLock lock = v == null ? new JvmLock() : v;
+      lock.users++;
+      return lock;
+    });
+    l.lock.lock();
+    return l;
+  }
+
+  private static void unlockInJvm(Path layout, JvmLock l) {
+    l.lock.unlock();
+    JVM_LOCKS.computeIfPresent(layout, (k, v) -> --v.users == 0 ? null : v);
+  }
 
   private Layouts() {}
 
@@ -60,33 +88,76 @@ public final class Layouts {
    */
   public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
       LayerCompression compression, ProgressListener listener, String where, LayerCache cache) {
+    return write(dir, tags, images, asIndex, compression, listener, where, cache, true);
+  }
+
+  /**
+   * As {@link #write(Path, List, List, boolean, LayerCompression, ProgressListener, String, LayerCache)}.
+   *
+   * @param durable false for a staging layout whose result is synced as a whole or thrown away:
+   *     blobs are then not synced one by one (the atomic renames stay)
+   */
+  public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
+      LayerCompression compression, ProgressListener listener, String where, LayerCache cache, boolean durable) {
     ImageWriter.preflight(images);
     Path layout = dir.toAbsolutePath().normalize();
-    boolean created = !Files.exists(layout);
-    checkLayoutDirectory(layout);
+    JvmLock jvmLock = lockInJvm(layout);
     try {
-      Files.createDirectories(layout);
-    } catch (IOException e) {
-      throw new OciException("cannot create the OCI layout directory " + layout + ": " + e
-          + "; check that its parent exists and is writable", e);
-    }
-    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(layout, k -> new ReentrantLock());
-    jvmLock.lock();
-    try (FileChannel lockChannel = FileChannel.open(layout.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.lock()) {
-      return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache);
+      boolean created = createDirectory(layout);
+      Path lockFile = layout.resolve(LOCK_FILE);
+      boolean newLockFile = !Files.exists(lockFile);
+      // The lock file is never deleted while the directory may be a layout: a writer waiting
+      // on it would otherwise hold a lock that guards nothing. (Nor is it opened a second time
+      // in this process: closing any channel of a file drops the process's lock on it.)
+      try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = lockChannel.lock()) {
+        try {
+          // Checked only now: a writer that created this layout a moment ago may be filling it.
+          checkLayoutDirectory(layout);
+        } catch (OciException e) {
+          if (newLockFile) {
+            // Not a layout, and other files in it: no writer can use this lock, leave no trace.
+            Files.deleteIfExists(lockFile);
+          }
+          throw e;
+        }
+        return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache, durable);
+      }
     } catch (IOException e) {
       throw new OciException("cannot write the OCI layout " + layout + ": " + e
           + "; check free space and permissions, then write again (the layout is unchanged)", e);
     } finally {
-      jvmLock.unlock();
+      unlockInJvm(layout, jvmLock);
+    }
+  }
+
+  /** Creates the layout directory when missing; true when this call created it. */
+  private static boolean createDirectory(Path layout) {
+    if (Files.exists(layout) && !Files.isDirectory(layout)) {
+      throw new OciException("cannot write an OCI layout to " + layout + ": it is a file, not a directory;"
+          + " choose a directory (it is created when missing)");
+    }
+    try {
+      if (layout.getParent() != null) {
+        Files.createDirectories(layout.getParent());
+      }
+      Files.createDirectory(layout);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(layout)) {
+        throw new OciException("cannot write an OCI layout to " + layout + ": it is a file, not a directory;"
+            + " choose a directory (it is created when missing)", e);
+      }
+      return false;
+    } catch (IOException e) {
+      throw new OciException("cannot create the OCI layout directory " + layout + ": " + e
+          + "; check that its parent exists and is writable", e);
     }
   }
 
   private static ImageWriter.Written writeLocked(Path layout, boolean created, List<String> tags,
       List<ImageSpec> images, boolean asIndex, LayerCompression compression, ProgressListener listener, String where,
-      LayerCache cache) throws IOException {
+      LayerCache cache, boolean durable) throws IOException {
     Path tmp = layout.resolve(TMP_DIR);
     deleteTree(tmp); // left by a writer that was killed; we hold the lock, so nobody uses it
     boolean success = false;
@@ -95,7 +166,7 @@ public final class Layouts {
       if (!Files.exists(ociLayout)) {
         BlobStore.replaceAtomically(ociLayout, ImageJson.ociLayout(), tmp);
       }
-      BlobStore store = new BlobStore(layout.resolve("blobs").resolve("sha256"), tmp, where);
+      BlobStore store = new BlobStore(layout.resolve("blobs").resolve("sha256"), tmp, where, durable);
       ImageWriter writer = new ImageWriter(store, compression, listener, where, cache);
       ImageWriter.Written written = images.size() == 1 && !asIndex ? writer.writeImage(images.get(0))
           : writer.writeIndex(images);
@@ -108,18 +179,21 @@ public final class Layouts {
     } finally {
       deleteTree(tmp);
       if (!success && created && !Files.exists(layout.resolve("index.json"))) {
-        // We made this directory and no image ever landed in it: leave nothing behind.
-        deleteTree(layout);
+        // We made this directory and no image ever landed in it: leave nothing behind but the
+        // lock file, which a writer may be waiting on.
+        try (Stream<Path> list = Files.list(layout)) {
+          for (Path p : list.toList()) {
+            if (!p.getFileName().toString().equals(LOCK_FILE)) {
+              deleteTree(p);
+            }
+          }
+        }
       }
     }
   }
 
-  /** Refuses a file, or a non-empty directory that is not an OCI layout. */
+  /** Refuses a non-empty directory that is not an OCI layout; called under the lock. */
   private static void checkLayoutDirectory(Path layout) {
-    if (Files.exists(layout) && !Files.isDirectory(layout)) {
-      throw new OciException("cannot write an OCI layout to " + layout + ": it is a file, not a directory;"
-          + " choose a directory (it is created when missing)");
-    }
     if (Files.isDirectory(layout) && !Files.exists(layout.resolve("oci-layout"))) {
       try (Stream<Path> list = Files.list(layout)) {
         List<String> others = list.map(p -> p.getFileName().toString())
