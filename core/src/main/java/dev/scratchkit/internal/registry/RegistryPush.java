@@ -564,38 +564,11 @@ public final class RegistryPush {
           + actualSize + " bytes), so the registry would refuse it (\"provided digest did not match uploaded"
           + " content\")";
       Optional<Path> cacheDir = settings.cache().directory();
-      Optional<Path> entry = cacheDir.flatMap(dir -> sameFile(dir, file));
-      if (entry.isPresent()) {
-        return fact + "; it is the layer cache entry " + entry.get() + " (hard-linked into the staging layout),"
-            + " which is damaged: delete that file (or the cache directory " + cacheDir.get() + ") and push again,"
-            + " or push with cache(LayerCache.disabled())";
-      }
       if (cacheDir.isPresent() && settings.cache().enabled()) {
         return fact + "; it was staged from the layer cache " + cacheDir.get() + ", which may be damaged: delete"
             + " that directory and push again, or push with cache(LayerCache.disabled())";
       }
       return fact + "; the file changed while it was being pushed: push again";
-    }
-
-    /** The file under {@code dir} (two levels deep at most) that is the same inode as {@code file}. */
-    private static Optional<Path> sameFile(Path dir, Path file) {
-      try {
-        Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-        if (key == null) {
-          return Optional.empty();
-        }
-        try (java.util.stream.Stream<Path> walk = Files.walk(dir, 2)) {
-          return walk.limit(200_000).filter(Files::isRegularFile).filter(p -> {
-            try {
-              return key.equals(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
-            } catch (IOException e) {
-              return false;
-            }
-          }).findFirst();
-        }
-      } catch (IOException | java.io.UncheckedIOException e) {
-        return Optional.empty();
-      }
     }
 
     private static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
