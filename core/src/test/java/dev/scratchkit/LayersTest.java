@@ -152,6 +152,17 @@ class LayersTest {
   }
 
   @Test
+  void anAddedSymlinkIsJudgedByTheRunChecksOnTheImage() {
+    // /tmp is a directory of the base layer that programs rely on; a link over it is the view's
+    // DIRECTORY_REPLACED error, found on the assembled image like any other entry.
+    ScratchImageException e = catchThrowableOfType(ScratchImageException.class, () -> ScratchImage.builder()
+        .noCaCertificates().entrypoint(hello)
+        .layer("links").addSymlink("/tmp", "/var/tmp")
+        .build());
+    assertThat(e.getMessage()).contains("Layer 2 puts a symlink at /tmp, which was a directory");
+  }
+
+  @Test
   void samePathInTwoLayersWithDifferentContentIsRefusedNamingBothLayers() {
     ScratchImageException e = catchThrowableOfType(ScratchImageException.class, () -> ScratchImage.builder()
         .entrypoint(hello)
