@@ -62,7 +62,11 @@ public final class ScratchImage {
     return spec.config();
   }
 
-  /** {@return the layers, least often changed first: base files, CA certificates, shared libraries, app} */
+  /**
+   * {@return the layers, least often changed first: base files, CA certificates, time zones,
+   * shared libraries, then the added files in the layers the builder named or split (see
+   * {@link Builder#layer(String)})}
+   */
   public List<LayerSpec> layers() {
     return spec.layers();
   }
@@ -149,8 +153,48 @@ public final class ScratchImage {
     private Platform platform;
     private boolean strict;
     private JavaApplication java;
+    private String layer;
+    private String entrypointLayer;
+    private final List<String> layerCalls = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Puts the files, directories, links and the entrypoint added after this call into the
+     * layer {@code name}, until the next {@code layer(...)} call. Layers are separate blobs:
+     * a rebuild that changes one file recompresses only its layer, and a registry or cache that
+     * has the others keeps them.
+     *
+     * <pre>{@code
+     * ScratchImage.builder()
+     *     .layer("assets").addDirectory(Path.of("web"), "/app/web")
+     *     .layer("config").addFile("/etc/app.conf", FileContent.utf8("port=8080\n"))
+     *     .layer("app").entrypoint(Path.of("build/app"))
+     *     .build();
+     * }</pre>
+     *
+     * <p>The image's layers are scratchkit's own (base files, CA certificates, time zones,
+     * shared libraries), then what was added before any {@code layer(...)} call, then the
+     * named layers in the order of their {@code layer(...)} calls. What is added before any
+     * call is split automatically, from least to most often changed: added directories, then
+     * added files and links, then the entrypoint (with the working directory) last. Each layer
+     * appears in the config history ({@code docker history}) as
+     * {@code scratchkit: layer <name>}; the automatic ones as {@code scratchkit: directories},
+     * {@code scratchkit: files} and {@code scratchkit: app <binary>}.
+     *
+     * <p>{@link #build()} refuses a blank name, a name called again after another layer's
+     * (keep a layer's calls together, so the order is unambiguous), and the same path in two
+     * layers with different content (the later would silently hide the earlier). A named layer
+     * that gets no entries is left out with a warning.
+     *
+     * @param name the layer's name, e.g. {@code "assets"}, shown in the image history
+     * @return this builder
+     */
+    public Builder layer(String name) {
+      this.layer = Objects.requireNonNull(name, "name");
+      layerCalls.add(name);
+      return this;
+    }
 
     /**
      * The program to run, placed at {@code /app/<file name>}.
@@ -173,6 +217,7 @@ public final class ScratchImage {
     public Builder entrypoint(Path binary, String pathInImage) {
       this.entrypoint = Objects.requireNonNull(binary, "binary");
       this.entrypointPath = pathInImage;
+      this.entrypointLayer = layer;
       return this;
     }
 
@@ -324,7 +369,39 @@ public final class ScratchImage {
      */
     public Builder addFile(Path source, String pathInImage) {
       sources.add(new ImageAssembler.Source(Objects.requireNonNull(source, "source"),
-          Objects.requireNonNull(pathInImage, "pathInImage"), false));
+          Objects.requireNonNull(pathInImage, "pathInImage"), false).inLayer(layer));
+      return this;
+    }
+
+    /**
+     * Adds a file made in memory, e.g. a config a build tool generates. Owner root, the mode the
+     * content carries ({@code 0644} unless set). {@link #build()} checks it like a host file:
+     * its path, collisions with other entries, and the run checks on the image.
+     *
+     * @param pathInImage its absolute path in the image, e.g. {@code /etc/app/app.conf}
+     * @param content e.g. {@code FileContent.utf8("port=8080\n")} or
+     *     {@code FileContent.of(bytes).withMode(0755)}
+     * @return this builder
+     */
+    public Builder addFile(String pathInImage, FileContent content) {
+      sources.add(ImageAssembler.Source.content(Objects.requireNonNull(pathInImage, "pathInImage"),
+          Objects.requireNonNull(content, "content").bytes(), content.mode()).inLayer(layer));
+      return this;
+    }
+
+    /**
+     * Adds a symbolic link, owned by root, as {@code ln -s target pathInImage} would make it.
+     * The target is taken as text; in the image, {@code ..} never leads above {@code /}, and
+     * {@link #build()} judges the link as it resolves in the image (e.g. a library path
+     * through it), as the doctor does.
+     *
+     * @param pathInImage the link's absolute path in the image, e.g. {@code /usr/bin/app}
+     * @param target the link text, absolute ({@code /app/bin/app}) or relative ({@code ../lib})
+     * @return this builder
+     */
+    public Builder addSymlink(String pathInImage, String target) {
+      sources.add(ImageAssembler.Source.symlink(Objects.requireNonNull(pathInImage, "pathInImage"),
+          Objects.requireNonNull(target, "target")).inLayer(layer));
       return this;
     }
 
@@ -346,7 +423,7 @@ public final class ScratchImage {
      */
     public Builder addDirectory(Path source, String pathInImage) {
       sources.add(new ImageAssembler.Source(Objects.requireNonNull(source, "source"),
-          Objects.requireNonNull(pathInImage, "pathInImage"), true));
+          Objects.requireNonNull(pathInImage, "pathInImage"), true).inLayer(layer));
       return this;
     }
 
@@ -431,7 +508,8 @@ public final class ScratchImage {
       ImageAssembler.Request request = new ImageAssembler.Request(entrypoint, entrypointPath, args,
           new LinkedHashMap<>(env), user, workingDirectory, caCertificates, caBundle, bundleSharedLibraries, sysroot,
           timezoneData, List.copyOf(sources), new LinkedHashMap<>(labels), new LinkedHashMap<>(annotations),
-          List.copyOf(exposedPorts), creationTime, platform, strict, java);
+          List.copyOf(exposedPorts), creationTime, platform, strict, java, List.copyOf(layerCalls),
+          entrypointLayer);
       List<ScratchImageException.Problem> inputs = CandidateChecks.inputProblems(entrypoint, entrypointPath, env);
       ImageAssembler.Assembled assembled;
       try {

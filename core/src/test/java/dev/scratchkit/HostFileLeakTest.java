@@ -7,7 +7,6 @@ import dev.scratchkit.oci.DockerArchive;
 import dev.scratchkit.oci.ImageTarget;
 import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerEntry;
-import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciArchive;
 import dev.scratchkit.oci.OciException;
 import dev.scratchkit.oci.OciLayout;
@@ -417,9 +416,10 @@ class HostFileLeakTest {
             + " (to be added at /srv). Point it at the directory, or give that path instead.");
   }
 
+  /** The entries of the layers made from added content (the automatic split puts them in several). */
   private static Map<String, LayerEntry> app(ScratchImage image) {
-    LayerSpec last = image.layers().get(image.layers().size() - 1);
-    return last.entries().stream().collect(java.util.stream.Collectors.toMap(e -> e.path().toString(),
-        Function.identity()));
+    return image.layers().stream().filter(l -> !l.createdBy().startsWith("scratchkit: base"))
+        .flatMap(l -> l.entries().stream())
+        .collect(java.util.stream.Collectors.toMap(e -> e.path().toString(), Function.identity(), (a, b) -> b));
   }
 }

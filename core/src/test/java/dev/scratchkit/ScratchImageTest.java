@@ -163,7 +163,9 @@ class ScratchImageTest {
     Files.writeString(dir.resolve("index.html"), "hi");
     Files.createSymbolicLink(dir.resolve("home.html"), Path.of("index.html"));
     ScratchImage image = ScratchImage.builder().entrypoint(staticHello).addDirectory(dir, "/srv/www").build();
-    Map<String, LayerEntry> app = entries(image.layers().get(image.layers().size() - 1));
+    // Added directories get a layer of their own, before the entrypoint's.
+    assertThat(image.layers().get(image.layers().size() - 2).createdBy()).isEqualTo("scratchkit: directories");
+    Map<String, LayerEntry> app = entries(image.layers().get(image.layers().size() - 2));
     assertThat(app.get("/srv/www/home.html").link()).contains("index.html");
     assertThat(app.get("/srv/www/index.html").mode()).isEqualTo(0644);
     assertThat(app.get("/srv/www").mode()).isEqualTo(0755);

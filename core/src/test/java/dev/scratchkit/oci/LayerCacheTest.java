@@ -156,6 +156,31 @@ class LayerCacheTest {
   }
 
   @Test
+  void aSmallFileRewrittenWithTheSameBytesIsAHitAndOtherBytesMiss() throws IOException {
+    Path conf = Files.writeString(tmp.resolve("app.conf"), "port=8080\n");
+    java.util.function.Supplier<ImageSpec> image = () -> ImageSpec.of(Platform.LINUX_AMD64, CREATED,
+        ContainerConfig.empty(), List.of(LayerSpec.of("config", LayerEntry.file(ImagePath.of("/etc/app.conf"), conf,
+            0644))));
+    WriteResult first = OciLayout.at(tmp.resolve("conf-1")).cache(LayerCache.at(cacheDir)).write(image.get());
+    FileTime mtime = Files.getLastModifiedTime(conf);
+    Files.writeString(conf, "port=8080\n"); // rewritten: new change time, and a new modification time
+    Files.setLastModifiedTime(conf, FileTime.from(mtime.toInstant().plusSeconds(5)));
+    WriteResult second = OciLayout.at(tmp.resolve("conf-2")).cache(LayerCache.at(cacheDir)).write(image.get());
+    assertThat(second.layers()).isEqualTo(first.layers());
+    assertThat(entries(".rec")).hasSize(1); // a miss would have stored a second record
+    Path layer = blob("conf-2", second.layers().get(0).digest());
+    assertThat(entries(".blob")).anySatisfy(p -> assertThat(Files.isSameFile(p, layer)).isTrue());
+
+    Files.writeString(conf, "port=9090\n"); // same size, other bytes
+    Files.setLastModifiedTime(conf, FileTime.from(mtime.toInstant().plusSeconds(5)));
+    WriteResult third = OciLayout.at(tmp.resolve("conf-3")).cache(LayerCache.at(cacheDir)).write(image.get());
+    assertThat(third.layers().get(0).diffId()).isNotEqualTo(first.layers().get(0).diffId());
+    assertThat(gunzipSha(blob("conf-3", third.layers().get(0).digest())))
+        .isEqualTo(third.layers().get(0).diffId().toString());
+    assertThat(entries(".rec")).hasSize(2);
+  }
+
+  @Test
   void aCreationTimeOrCompressionChangeMisses() {
     WriteResult a = writeTo("a", LayerCache.at(cacheDir));
     WriteResult b = OciLayout.at(tmp.resolve("b")).cache(LayerCache.at(cacheDir)).compressionLevel(1).write(image(source));

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -21,11 +22,16 @@ import java.util.Objects;
  * compression settings, plus the identities of its host files so that a writer can check,
  * after the layer is written, that no source changed meanwhile.
  *
- * <p>A host file counts as unchanged while its absolute path, size, modification time, change
- * time and inode (file key) are, as recorded when its entry was made (the layer writer refuses
- * a file that is no longer the recorded one, so a key never stands for other bytes); where the
- * file system gives no file key, its content hash is used instead (read once more, still much
- * cheaper than compressing).
+ * <p>A host file enters the key by its content where that is cheap, so a file rewritten with
+ * the same bytes (a build tool regenerating a config) is still a hit: a file whose SHA-256 was
+ * taken when its entry was made (every ELF file, for the checks) by that digest; a file of at most
+ * {@value #HASHED_SIZE} bytes by its SHA-256, taken through the same checked open as writing
+ * (which refuses a file that is no longer the recorded one) and remembered in this JVM by its
+ * identity, so an unchanged file is not read again. A larger file without a digest enters by its
+ * identity (absolute path, size, modification time, change time and inode), so an unchanged large
+ * file is never read just to make its key; where the file system gives no file key, its content
+ * hash is used instead (read once more, still much cheaper than compressing). The layer writer
+ * refuses a file that is no longer the recorded one, so a key never stands for other bytes.
  *
  * @param hex the key, 64 hex digits
  * @param sources each host file with its identity at key time
@@ -33,7 +39,19 @@ import java.util.Objects;
 public record LayerKey(String hex, List<SourceIdentity> sources) {
 
   /** Bump when the tar framing or the key changes, so old entries are never reused. */
-  static final String FORMAT = "scratchkit-layer-cache/1";
+  static final String FORMAT = "scratchkit-layer-cache/2";
+
+  /** Files up to this size enter the key by their content (read once per identity and JVM). */
+  static final long HASHED_SIZE = 1 << 20;
+
+  /** Identity to SHA-256 of the small files hashed in this JVM; bounded, least recently used out. */
+  private static final Map<String, String> HASHED = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+          return size() > 4096;
+        }
+      });
 
   /** A host file and the identity it had; {@code identity} is compared as a whole. */
   public record SourceIdentity(Path path, String identity) {
@@ -71,9 +89,10 @@ public record LayerKey(String hex, List<SourceIdentity> sources) {
       if (e.content().isPresent()) {
         field(sha, "bytes " + HexFormat.of().formatHex(DigestingOutputStream.newSha256().digest(e.content().get())));
       } else if (e.source().isPresent()) {
-        SourceIdentity id = identify(SourceFiles.hostFile(e));
+        SourceFiles.HostFile host = SourceFiles.hostFile(e);
+        SourceIdentity id = identify(host);
         sources.add(id);
-        field(sha, id.identity());
+        field(sha, contentOrIdentity(e, host, id));
       } else {
         field(sha, "-");
       }
@@ -97,6 +116,20 @@ public record LayerKey(String hex, List<SourceIdentity> sources) {
       }
     }
     return true;
+  }
+
+  /** What of a host file goes into the key: its content digest where cheap, else its identity. */
+  private static String contentOrIdentity(LayerEntry e, SourceFiles.HostFile host, SourceIdentity id) {
+    String digest = host.sha256();
+    if (digest == null && host.size() <= HASHED_SIZE) {
+      digest = HASHED.get(host.identity());
+      if (digest == null) {
+        // Refuses (naming the file) when the file is no longer the recorded one.
+        digest = SourceFiles.hostFile(SourceFiles.readChecked(e, -1).entry()).sha256();
+        HASHED.put(host.identity(), digest);
+      }
+    }
+    return digest == null ? id.identity() : "content size=" + host.size() + " sha256=" + digest;
   }
 
   /** The identity of a recorded host file; the content hash where the file system has no file key. */

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns a builder's settings into an {@link ImageSpec}: reads the binaries and files, checks
  * everything that would keep the image from running, and lays out the layers (base, CA
- * certificates, time zones, shared libraries, app). Every problem is collected, so one
+ * certificates, time zones, shared libraries, then the user's layers: named with {@code layer(...)} or
+ * split automatically). Every problem is collected, so one
  * {@link ScratchImageException} names all of them.
  */
 public final class ImageAssembler {
@@ -59,15 +60,58 @@ public final class ImageAssembler {
    */
   static final Instant SHARED_LAYER_TIME = Instant.EPOCH;
 
-  /** A file or directory the user added. */
-  public record Source(Path source, String pathInImage, boolean directory) {}
+  /**
+   * A file, directory, in-memory file or symbolic link the user added, and the layer it goes to.
+   *
+   * @param source the host file or directory; null for content and links
+   * @param content the bytes of an in-memory file, else null
+   * @param mode the in-memory file's mode
+   * @param linkTarget a symbolic link's text, else null
+   * @param layer the name given with {@code layer(...)}, or null for the automatic split
+   */
+  public record Source(Path source, String pathInImage, boolean directory, byte[] content, int mode,
+      String linkTarget, String layer) {
+
+    /** A host file or directory, in the automatic layers. */
+    public Source(Path source, String pathInImage, boolean directory) {
+      this(source, pathInImage, directory, null, 0, null, null);
+    }
+
+    /** An in-memory file (the bytes are the caller's copy). */
+    public static Source content(String pathInImage, byte[] content, int mode) {
+      return new Source(null, pathInImage, false, content, mode, null, null);
+    }
+
+    /** A symbolic link. */
+    public static Source symlink(String pathInImage, String target) {
+      return new Source(null, pathInImage, false, null, 0, target, null);
+    }
+
+    /** The same source in the named layer (null: the automatic split). */
+    public Source inLayer(String name) {
+      return new Source(source, pathInImage, directory, content, mode, linkTarget, name);
+    }
+  }
 
   /** Everything the builder was told. */
   public record Request(Path entrypoint, String entrypointPath, List<String> args, Map<String, String> env,
       String user, String workingDirectory, boolean caCertificates, CaBundle caBundle,
       boolean bundleSharedLibraries, Path sysroot, Path timezoneData, List<Source> sources,
       Map<String, String> labels, Map<String, String> annotations, List<String> exposedPorts,
-      Instant creationTime, Platform platform, boolean strict, JavaApplication java) {}
+      Instant creationTime, Platform platform, boolean strict, JavaApplication java, List<String> layerCalls,
+      String entrypointLayer) {
+
+    /** As before layers could be named: everything in the automatic split, no Java application. */
+    public Request(Path entrypoint, String entrypointPath, List<String> args, Map<String, String> env,
+        String user, String workingDirectory, boolean caCertificates, CaBundle caBundle,
+        boolean bundleSharedLibraries, Path sysroot, Path timezoneData, List<Source> sources,
+        Map<String, String> labels, Map<String, String> annotations, List<String> exposedPorts,
+        Instant creationTime, Platform platform, boolean strict) {
+      this(entrypoint, entrypointPath, args, env, user, workingDirectory, caCertificates, caBundle,
+          bundleSharedLibraries, sysroot, timezoneData, sources, labels, annotations, exposedPorts, creationTime,
+          platform, strict, null, List.of(), null);
+    }
+  }
 
   /** The assembled image and the warnings given. */
   public record Assembled(ImageSpec spec, List<String> warnings) {}
@@ -101,23 +145,31 @@ public final class ImageAssembler {
           + request.java().jar() + ") are given, but an image runs one program. Keep one of them."));
     }
     ImageElf entrypoint = request.java() != null ? null : inspectEntrypoint();
-    List<LayerEntry> appEntries = new ArrayList<>();
+    Map<String, List<LayerEntry>> userLayers = userLayers();
+    String entrypointLayer = request.entrypointLayer() != null ? request.entrypointLayer() : AUTO_APP;
     if (entrypoint != null) {
       entrypointPath = entrypoint.inImage();
       elfFiles.add(entrypoint);
-      appEntries.add(entrypointEntry);
+      userLayers.computeIfAbsent(entrypointLayer, k -> new ArrayList<>()).add(entrypointEntry);
     }
     for (Source source : request.sources()) {
-      new SourceCollector(source, problems, elfFiles).collect(appEntries);
+      collect(source, userLayers.computeIfAbsent(layerKey(source), k -> new ArrayList<>()));
     }
     if (java != null) {
       java.elfFiles().forEach(e -> elfFiles.add(new ImageElf(e.host(), e.inImage(), e.elf())));
     }
-    Map<ImagePath, LayerEntry> appByPath = byPath(appEntries);
+    checkAcrossLayers(userLayers);
+    Map<ImagePath, LayerEntry> appByPath = byPath(userLayers);
     if (request.workingDirectory() != null) {
       ImagePath dir = imagePath(request.workingDirectory(), "workingDirectory");
       if (dir != null && !dir.isRoot() && !appByPath.containsKey(dir)) {
-        appEntries.add(LayerEntry.directory(dir, 0755));
+        userLayers.computeIfAbsent(entrypointLayer, k -> new ArrayList<>()).add(LayerEntry.directory(dir, 0755));
+      }
+    }
+    for (Map.Entry<String, List<LayerEntry>> layer : userLayers.entrySet()) {
+      if (layer.getValue().isEmpty() && !layer.getKey().startsWith(AUTO)) {
+        warn("layer(\"" + layer.getKey() + "\") gets no files, directories or links, so it is left out of the"
+            + " image. Add entries after layer(\"" + layer.getKey() + "\"), or remove the call.");
       }
     }
 
@@ -139,8 +191,8 @@ public final class ImageAssembler {
     }
 
     List<LayerEntry> baseEntries = BaseFilesystem.entries();
-    String passwd = textOf(appEntries, appByPath, "/etc/passwd").orElse(BaseFilesystem.passwd());
-    String group = textOf(appEntries, appByPath, "/etc/group").orElse(BaseFilesystem.group());
+    String passwd = textOf(userLayers, appByPath, "/etc/passwd").orElse(BaseFilesystem.passwd());
+    String group = textOf(userLayers, appByPath, "/etc/group").orElse(BaseFilesystem.group());
     UserCheck.check(request.user(), passwd, group, problems);
     checkArguments();
 
@@ -184,17 +236,33 @@ public final class ImageAssembler {
             + SourceFiles.localeFreeText(request.sysroot()), SHARED_LAYER_TIME));
       }
       if (java != null) {
+        // The runtime, its CDS archive and the dependencies change less often than the user's layers.
         layers.addAll(java.layers());
-      }
-      if (!appEntries.isEmpty()) {
-        layers.add(new LayerSpec(appEntries, "scratchkit: app"
-            + (entrypoint == null ? "" : " " + SourceFiles.localeFreeText(entrypoint.host()))));
-      }
-      if (java != null) {
-        layers.add(java.appLayer());
       }
     } catch (OciException e) {
       problems.add(new Problem("layers", e.getMessage()));
+    }
+    for (Map.Entry<String, List<LayerEntry>> layer : userLayers.entrySet()) {
+      if (layer.getValue().isEmpty()) {
+        continue;
+      }
+      String createdBy = switch (layer.getKey()) {
+        case AUTO_DIRECTORIES -> "scratchkit: directories";
+        case AUTO_FILES -> "scratchkit: files";
+        case AUTO_APP -> "scratchkit: app"
+            + (entrypoint == null || !entrypointLayer.equals(AUTO_APP) ? ""
+                : " " + SourceFiles.localeFreeText(entrypoint.host()));
+        default -> "scratchkit: layer " + layer.getKey();
+      };
+      try {
+        layers.add(new LayerSpec(layer.getValue(), createdBy));
+      } catch (OciException e) {
+        problems.add(new Problem("layers", describeLayer(layer.getKey()) + ": " + e.getMessage()));
+      }
+    }
+    if (java != null) {
+      // The application itself changes most often: last.
+      layers.add(java.appLayer());
     }
     ContainerConfig config = null;
     try {
@@ -489,10 +557,12 @@ public final class ImageAssembler {
     }
   }
 
-  private static Map<ImagePath, LayerEntry> byPath(List<LayerEntry> entries) {
+  private static Map<ImagePath, LayerEntry> byPath(Map<String, List<LayerEntry>> layers) {
     Map<ImagePath, LayerEntry> map = new LinkedHashMap<>();
-    for (LayerEntry e : entries) {
-      map.putIfAbsent(e.path(), e);
+    for (List<LayerEntry> entries : layers.values()) {
+      for (LayerEntry e : entries) {
+        map.putIfAbsent(e.path(), e);
+      }
     }
     return map;
   }
@@ -501,7 +571,8 @@ public final class ImageAssembler {
    * The text of an added file a check reads; its entry (in both collections) then carries the
    * digest of exactly those bytes, so the image cannot get another file.
    */
-  private Optional<String> textOf(List<LayerEntry> entries, Map<ImagePath, LayerEntry> byPath, String path) {
+  private Optional<String> textOf(Map<String, List<LayerEntry>> layers, Map<ImagePath, LayerEntry> byPath,
+      String path) {
     LayerEntry entry = byPath.get(ImagePath.of(path));
     if (entry == null || entry.type() != LayerEntry.Type.FILE) {
       return Optional.empty();
@@ -512,11 +583,158 @@ public final class ImageAssembler {
     try {
       SourceFiles.Checked checked = SourceFiles.readChecked(entry, SourceFiles.MAX_CHECKED_TEXT);
       byPath.put(entry.path(), checked.entry());
-      entries.replaceAll(e -> e == entry ? checked.entry() : e);
+      for (List<LayerEntry> entries : layers.values()) {
+        entries.replaceAll(e -> e == entry ? checked.entry() : e);
+      }
       return Optional.of(new String(checked.content(), StandardCharsets.UTF_8));
     } catch (OciException e) {
       problems.add(new Problem(entry.source().orElseThrow().toString(), e.getMessage()));
       return Optional.empty();
+    }
+  }
+
+  // Keys of the automatic layers; a NUL never appears in a name the user may give.
+  private static final String AUTO = "\0";
+  private static final String AUTO_DIRECTORIES = AUTO + "directories";
+  private static final String AUTO_FILES = AUTO + "files";
+  private static final String AUTO_APP = AUTO + "app";
+  /** Longest layer name: it is shown in {@code docker history}, one line per layer. */
+  static final int MAX_LAYER_NAME = 128;
+
+  /**
+   * The user's layers in image order, empty: the automatic directories and files, the named
+   * ones in the order of their first {@code layer(...)} call, then the automatic entrypoint
+   * layer. Refuses bad names and a name called again after another one.
+   */
+  private Map<String, List<LayerEntry>> userLayers() {
+    Map<String, List<LayerEntry>> layers = new LinkedHashMap<>();
+    layers.put(AUTO_DIRECTORIES, new ArrayList<>());
+    layers.put(AUTO_FILES, new ArrayList<>());
+    List<String> calls = request.layerCalls();
+    for (int i = 0; i < calls.size(); i++) {
+      String name = calls.get(i);
+      if (i > 0 && calls.get(i - 1).equals(name)) {
+        continue;
+      }
+      int first = calls.indexOf(name);
+      if (first < i) {
+        problems.add(new Problem("layer(\"" + name + "\")", "layer(\"" + name + "\") is called twice, as the "
+            + ordinal(first + 1) + " and the " + ordinal(i + 1) + " layer(...) call, with layer(\""
+            + calls.get(i - 1) + "\") in between, so the layer order would be ambiguous. Keep the calls that add"
+            + " to \"" + name + "\" together after one layer(\"" + name + "\"), or give the later ones a name of"
+            + " their own."));
+        continue;
+      }
+      String problem = layerNameProblem(name);
+      if (problem != null) {
+        problems.add(new Problem("layer(\"" + printable(name) + "\")", "layer(\"" + printable(name) + "\"): "
+            + problem + " The name is shown in the image history (docker history); give one such as"
+            + " layer(\"assets\")."));
+      }
+      layers.put(name, new ArrayList<>());
+    }
+    layers.put(AUTO_APP, new ArrayList<>());
+    return layers;
+  }
+
+  private static String layerNameProblem(String name) {
+    if (name.isBlank()) {
+      return name.isEmpty() ? "the layer name is empty." : "the layer name is blank (only white space).";
+    }
+    if (name.codePoints().anyMatch(Character::isISOControl)) {
+      return "the layer name contains a control character (such as a line break or NUL).";
+    }
+    if (!name.equals(name.strip())) {
+      return "the layer name starts or ends with white space, which docker history would not show.";
+    }
+    if (name.length() > MAX_LAYER_NAME) {
+      return "the layer name is " + name.length() + " characters long, more than the " + MAX_LAYER_NAME
+          + " allowed.";
+    }
+    return null;
+  }
+
+  private static String printable(String name) {
+    StringBuilder s = new StringBuilder();
+    name.codePoints().limit(MAX_LAYER_NAME).forEach(c -> s.append(Character.isISOControl(c)
+        ? String.format("\\u%04x", c) : Character.toString(c)));
+    return s + (name.codePointCount(0, name.length()) > MAX_LAYER_NAME ? "..." : "");
+  }
+
+  private static String ordinal(int n) {
+    String suffix = n % 100 / 10 == 1 ? "th" : switch (n % 10) {
+      case 1 -> "st";
+      case 2 -> "nd";
+      case 3 -> "rd";
+      default -> "th";
+    };
+    return n + suffix;
+  }
+
+  private static String layerKey(Source source) {
+    if (source.layer() != null) {
+      return source.layer();
+    }
+    return source.directory() ? AUTO_DIRECTORIES : AUTO_FILES;
+  }
+
+  /** How messages name a layer. */
+  static String describeLayer(String key) {
+    return switch (key) {
+      case AUTO_DIRECTORIES -> "the automatic layer of added directories";
+      case AUTO_FILES -> "the automatic layer of added files";
+      case AUTO_APP -> "the automatic entrypoint layer";
+      default -> "layer \"" + printable(key) + "\"";
+    };
+  }
+
+  private void collect(Source source, List<LayerEntry> into) {
+    if (source.content() == null && source.linkTarget() == null) {
+      new SourceCollector(source, problems, elfFiles).collect(into);
+      return;
+    }
+    String call = source.content() != null ? "addFile(\"" + source.pathInImage() + "\", content)"
+        : "addSymlink(\"" + source.pathInImage() + "\", \"" + source.linkTarget() + "\")";
+    ImagePath path;
+    try {
+      path = ImagePath.of(source.pathInImage());
+    } catch (OciException e) {
+      problems.add(new Problem(source.pathInImage(), call + ": " + e.getMessage()));
+      return;
+    }
+    try {
+      into.add(source.content() != null ? LayerEntry.bytes(path, source.content(), source.mode())
+          : LayerEntry.symlink(path, source.linkTarget()));
+    } catch (OciException e) {
+      problems.add(new Problem(path.toString(), call + ": " + e.getMessage()));
+    }
+  }
+
+  /**
+   * The same path in two user layers with different content: the later would silently hide
+   * the earlier, which is never what two add calls meant. Directories may repeat (parents).
+   */
+  private void checkAcrossLayers(Map<String, List<LayerEntry>> layers) {
+    Map<ImagePath, LayerEntry> first = new LinkedHashMap<>();
+    Map<ImagePath, String> firstLayer = new LinkedHashMap<>();
+    for (Map.Entry<String, List<LayerEntry>> layer : layers.entrySet()) {
+      for (LayerEntry entry : layer.getValue()) {
+        LayerEntry previous = first.putIfAbsent(entry.path(), entry);
+        if (previous == null) {
+          firstLayer.put(entry.path(), layer.getKey());
+          continue;
+        }
+        String previousLayer = firstLayer.get(entry.path());
+        boolean same = previous.equals(entry)
+            || previous.type() == LayerEntry.Type.DIRECTORY && entry.type() == LayerEntry.Type.DIRECTORY;
+        if (!same && !previousLayer.equals(layer.getKey())) {
+          problems.add(new Problem(entry.path().toString(), entry.path() + " is in two layers with different"
+              + " content: " + describeLayer(previousLayer) + " has " + previous + ", and "
+              + describeLayer(layer.getKey()) + " has " + entry + "; the later layer would hide the earlier file."
+              + " Add " + entry.path() + " in one layer only (remove one of the add calls), or give both the same"
+              + " content and mode."));
+        }
+      }
     }
   }
 }
