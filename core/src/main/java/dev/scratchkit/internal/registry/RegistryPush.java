@@ -216,7 +216,8 @@ public final class RegistryPush {
       boolean bearer = pulling ? client.doPullBearerAuth() : client.doPushBearerAuth();
       if (!bearer && credential != null) {
         if (credential.isOAuth2RefreshToken()) {
-          throw new RegistryException(what() + ": it asks for a user name and password (basic auth), but "
+          throw new RegistryException((pulling ? what() : "cannot push " + ref.repository() + " to registry "
+              + ref.registry()) + ": it asks for a user name and password (basic auth), but "
               + credentialSource + " are an identity token, which only a token service takes; give"
               + " credentials(user, password) or log in again with docker login " + ref.registry());
         }
