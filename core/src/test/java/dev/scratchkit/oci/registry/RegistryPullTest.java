@@ -307,4 +307,32 @@ class RegistryPullTest {
         path.contains("/manifests/") ? new byte[5 << 20] : body), tmp.resolve("huge"));
     assertThat(huge.getMessage()).contains("the registry's manifest reply is larger than 4194304 bytes");
   }
+
+  @Test
+  void aRegistryThatDripsTheManifestIsCutOffAtThePullsDeadline() throws Exception {
+    ScriptedServer.Reply drip = (method, path, head, out) -> {
+      if (!path.contains("/manifests/")) {
+        send(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        return;
+      }
+      send(out, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
+          + "Content-Length: 100000\r\n\r\n");
+      for (int i = 0; i < 100; i++) {
+        out.write(' ');
+        out.flush();
+        Thread.sleep(500);
+      }
+    };
+    try (ScriptedServer server = new ScriptedServer(drip)) {
+      Path dir = tmp.resolve("drip");
+      long t0 = System.nanoTime();
+      RegistryException e = org.junit.jupiter.api.Assertions.assertThrows(RegistryException.class,
+          () -> Registry.image(server.host() + "/app:1").timeout(Duration.ofSeconds(8)).pullTo(dir));
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+      assertThat(e.getMessage()).as(server.requests.toString()).startsWith("cannot pull app:1 from registry " + server.host() + ": the pull did"
+          + " not finish within its deadline of 8 s (it was pulling the manifest of tag 1;")
+          .contains("allow more time with timeout(Duration)");
+      assertThat(dir).doesNotExist();
+    }
+  }
 }
