@@ -22,6 +22,15 @@ import java.util.stream.Collectors;
  * System.out.println(d);
  * }</pre>
  *
+ * <p>An image in a registry is examined once pulled into a layout with
+ * {@link dev.scratchkit.oci.Registry#pullTo(Path)}, which returns the layout's directory (and
+ * verifies every manifest and blob against its digest on the way); the findings are those of the
+ * same image in any other form:
+ *
+ * <pre>{@code
+ * Diagnosis d = ImageDoctor.examine(Registry.image("registry.example.com/team/app:1").pullTo(dir));
+ * }</pre>
+ *
  * <p>What is read is bounded: every entry's metadata, small files and each file's first bytes;
  * larger files (the program, its libraries) are streamed again from their layer when a rule
  * needs them, into temporary files deleted before {@code examine} returns.

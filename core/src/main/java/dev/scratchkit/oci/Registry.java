@@ -1,6 +1,8 @@
 package dev.scratchkit.oci;
 
 import dev.scratchkit.certs.CaBundle;
+import dev.scratchkit.elf.Platform;
+import dev.scratchkit.internal.registry.RegistryPull;
 import dev.scratchkit.internal.registry.RegistryPush;
 import dev.scratchkit.internal.registry.RegistryRef;
 import java.nio.file.Path;
@@ -36,8 +38,15 @@ import java.util.Objects;
  * config's contents are never logged (at any level, jib's and the HTTP client's own logging
  * included) and never part of a message.
  *
+ * <p><b>Pull.</b> {@link #pullTo(Path)} copies an image from the registry into a new OCI layout
+ * through the same client, TLS, credentials, redaction and deadline, verifying every manifest,
+ * config and layer against its digest and size as it streams (layers go to disk, never into
+ * memory; a manifest or config over 4 MiB is refused). The layout can then be read with
+ * {@link OciImages} or examined with {@code ImageDoctor.examine(Path)}.
+ *
  * <pre>{@code
  * WriteResult r = Registry.image("registry.example.com/team/app:1.0").tag("latest").write(image);
+ * Diagnosis d = ImageDoctor.examine(Registry.image("registry.example.com/team/app:1.0").pullTo(dir));
  * }</pre>
  */
 public final class Registry implements ImageTarget {
@@ -182,9 +191,9 @@ public final class Registry implements ImageTarget {
 
   /**
    * The longest the upload may take, from the first connection to the last tag (the staging
-   * before it, which compresses the layers, is not counted). When it passes, open connections
-   * and a running credential helper are closed and the push fails with a
-   * {@link RegistryException} saying so. Default {@value #DEFAULT_TIMEOUT_MINUTES} minutes.
+   * before it, which compresses the layers, is not counted); for {@link #pullTo(Path)}, the
+   * longest the pull may take. When it passes, open connections and a running credential helper
+   * are closed and the push (or pull) fails with a {@link RegistryException} saying so. Default {@value #DEFAULT_TIMEOUT_MINUTES} minutes.
    *
    * @param timeout more than zero
    * @return a new target
@@ -199,7 +208,7 @@ public final class Registry implements ImageTarget {
     return new Registry(reference, user, password, dockerConfig, trust, insecure, layers, timeout);
   }
 
-  /** {@return the longest the upload may take} */
+  /** {@return the longest the upload (or a pull) may take} */
   public Duration timeout() {
     return timeout;
   }
@@ -222,6 +231,58 @@ public final class Registry implements ImageTarget {
     return reference.tags();
   }
 
+  /**
+   * Pulls the image of the reference's tag into a new OCI layout at {@code layoutDir}, tagged
+   * there with the same tag, and returns the directory, so that
+   * {@code ImageDoctor.examine(Registry.image(ref).pullTo(dir))} examines a registry's image. When
+   * the tag is an index (a multi-platform image), the image for this machine's platform
+   * ({@code linux} and the JVM's {@code os.arch}) is taken, as {@code docker pull} does; use
+   * {@link #pullTo(Path, Platform)} for another. Only that platform's manifest is copied, byte
+   * for byte: its digest in the layout is its digest in the registry.
+   *
+   * <p>Every manifest must have the digest the registry names ({@code Docker-Content-Digest}) or
+   * the index's descriptor gives; every config and layer is streamed to a temp file, never more
+   * than its declared size, and kept only if it has its digest. The layout is written beside
+   * {@code layoutDir} and renamed into place when complete, so {@code layoutDir} holds the whole
+   * image or is left as it was. Credentials, TLS trust, {@link #insecure()} and
+   * {@link #timeout(Duration)} apply as for a push; tags added with {@link #tag(String...)} and
+   * the layer settings are not used.
+   *
+   * @param layoutDir a directory that does not exist yet (its parents are created) or is empty
+   * @return {@code layoutDir}, absolute and normalised
+   * @throws RegistryException naming the reference and the fix, when the directory is not new or
+   *     empty, the tag does not exist, the registry refuses the credentials or cannot be reached,
+   *     the index has no image for the platform, or a manifest or blob does not match its digest
+   *     or exceeds its bounds
+   */
+  public Path pullTo(Path layoutDir) {
+    return pull(Objects.requireNonNull(layoutDir, "layoutDir"), null);
+  }
+
+  /**
+   * As {@link #pullTo(Path)}, taking the image for {@code platform} when the tag is an index
+   * (a variant is matched only when given: {@code linux/arm64} takes {@code linux/arm64/v8}).
+   * A tag that is a single image is pulled whatever its platform.
+   *
+   * @param layoutDir a directory that does not exist yet or is empty
+   * @param platform e.g. {@code Platform.LINUX_ARM64}
+   * @return {@code layoutDir}, absolute and normalised
+   * @throws RegistryException as {@link #pullTo(Path)}
+   */
+  public Path pullTo(Path layoutDir, Platform platform) {
+    return pull(Objects.requireNonNull(layoutDir, "layoutDir"), Objects.requireNonNull(platform, "platform"));
+  }
+
+  private Path pull(Path layoutDir, Platform platform) {
+    return RegistryPull.pull(settings(LayerCache.disabled()), platform, layoutDir);
+  }
+
+  private RegistryPush.Settings settings(LayerCache cache) {
+    return new RegistryPush.Settings(reference, user,
+        password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
+        layers.compression(), cache, timeout, description());
+  }
+
   @Override
   public WriteResult write(ImageSpec image, ProgressListener listener) {
     return push(List.of(Objects.requireNonNull(image, "image")), false, listener);
@@ -234,10 +295,7 @@ public final class Registry implements ImageTarget {
 
   private WriteResult push(List<ImageSpec> images, boolean index, ProgressListener listener) {
     Objects.requireNonNull(listener, "listener");
-    RegistryPush.Settings settings = new RegistryPush.Settings(reference, user,
-        password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
-        layers.compression(), layers.cacheOrDefault(), timeout, description());
-    return RegistryPush.push(settings, images, index, listener);
+    return RegistryPush.push(settings(layers.cacheOrDefault()), images, index, listener);
   }
 
   /** E.g. {@code registry 127.0.0.1:5000/app:1,latest}; never shows credentials. */

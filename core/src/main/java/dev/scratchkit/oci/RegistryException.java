@@ -1,9 +1,10 @@
 package dev.scratchkit.oci;
 
 /**
- * A push to a registry failed: the registry cannot be reached (refused, unknown host,
- * timeout), its TLS certificate is not trusted, it refused the credentials, or it rejected a
- * blob or manifest.
+ * A push to a registry or a pull from it failed: the registry cannot be reached (refused,
+ * unknown host, timeout), its TLS certificate is not trusted, it refused the credentials, it
+ * rejected a blob or manifest, or (for a pull) it has no such tag or sent a manifest or blob
+ * that does not match its digest.
  *
  * <p>The message names the registry and repository, the reason (with the HTTP status where
  * there is one) and the fix. It never holds a credential.

@@ -76,6 +76,15 @@ final class RegistryHttp {
 
   /** A fresh transport per call (as jib asks for), verifying TLS with {@code tls} or the JVM default. */
   static Supplier<HttpTransport> transports(SSLContext tls, Deadline deadline) {
+    return transports(tls, deadline, null);
+  }
+
+  /**
+   * As {@link #transports(SSLContext, Deadline)}, with one more interceptor that sees each reply
+   * before jib does (a pull bounds and keeps manifest bodies with it), or none when null.
+   */
+  static Supplier<HttpTransport> transports(SSLContext tls, Deadline deadline,
+      org.apache.http.HttpResponseInterceptor replies) {
     return () -> {
       SSLConnectionSocketFactory https = tls != null ? new SSLConnectionSocketFactory(tls)
           : SSLConnectionSocketFactory.getSystemSocketFactory();
@@ -98,6 +107,7 @@ final class RegistryHttp {
           .disableCookieManagement()
           .disableAuthCaching()
           .addInterceptorFirst(RegistryHttp::checkNumericHeaders)
+          .addInterceptorLast(replies != null ? replies : (org.apache.http.HttpResponseInterceptor) (r, c) -> { })
           .build());
     };
   }

@@ -138,24 +138,31 @@ public final class RegistryPush {
   }
 
   /** One push: connection, authentication, uploads, all within one {@link Deadline}. */
-  private static final class Session {
+  static final class Session {
     private final Settings settings;
+    /** A pull (of {@link RegistryPull}) rather than a push: the wording of messages, the auth scope. */
+    private final boolean pulling;
     private final RegistryRef ref;
     private final Path blobs;
     private final ProgressListener listener;
     private final List<String> digestWarnings = new ArrayList<>();
     private final EventHandlers events;
     private final Redactor redactor = new Redactor();
-    private Deadline deadline;
+    Deadline deadline;
     private String credentialSource = "no credentials";
     private boolean hasCredential;
     /** What the push is doing, for the message when the deadline passes. */
-    private String step = "connecting";
+    String step = "connecting";
     /** The blob being uploaded, for a digest mismatch the registry reports. */
     private Path uploading;
     private Digest uploadingDigest;
 
     Session(Settings settings, Path blobs, ProgressListener listener) {
+      this(settings, blobs, listener, false);
+    }
+
+    Session(Settings settings, Path blobs, ProgressListener listener, boolean pulling) {
+      this.pulling = pulling;
       this.settings = settings;
       this.ref = settings.reference();
       this.blobs = blobs;
@@ -182,35 +189,79 @@ public final class RegistryPush {
       LOG.debug("jib: {}", message);
     }
 
-    void push(ImageWriter.Written written) {
-      FailoverHttpClient http = null;
+    /** The HTTP client of {@link #connect}, shut down by {@link #disconnect}. */
+    private FailoverHttpClient http;
+
+    /**
+     * Starts the deadline, finds out whether the registry speaks TLS, gets the credentials and
+     * authenticates (for a push, or with {@code pulling} for a pull). Pair with {@link #disconnect}.
+     */
+    RegistryClient connect(Supplier<HttpTransport> transports)
+        throws IOException, com.google.cloud.tools.jib.api.RegistryException {
+      SSLContext tls = sslContext();
+      boolean plainHttp = false;
+      if ((settings.insecure() || ref.isLoopback()) && ref.port() != -1) {
+        step = "checking whether it speaks TLS";
+        plainHttp = !speaksTls(tls);
+      }
+      http = httpClient(plainHttp, transports != null ? transports : RegistryHttp.transports(tls, deadline));
+      step = "getting the credentials";
+      Credential credential = credential();
+      hasCredential = credential != null;
+      step = "authenticating";
+      RegistryClient client = RegistryClient.factory(events, ref.registry(), ref.repository(), http)
+          .setCredential(credential)
+          .setUserAgent(USER_AGENT)
+          .newRegistryClient();
+      boolean bearer = pulling ? client.doPullBearerAuth() : client.doPushBearerAuth();
+      if (!bearer && credential != null) {
+        if (credential.isOAuth2RefreshToken()) {
+          throw new RegistryException((pulling ? what() : "cannot push " + ref.repository() + " to registry "
+              + ref.registry()) + ": it asks for a user name and password (basic auth), but "
+              + credentialSource + " are an identity token, which only a token service takes; give"
+              + " credentials(user, password) or log in again with docker login " + ref.registry());
+        }
+        client.configureBasicAuth();
+      }
+      return client;
+    }
+
+    /** The TLS context of this session's registry: only the given CAs, or null for the JVM default. */
+    SSLContext tls() {
+      return sslContext();
+    }
+
+    /** Starts the overall deadline of this session. */
+    Deadline startDeadline() {
       deadline = new Deadline(settings.timeout(), settings.where());
+      return deadline;
+    }
+
+    /** Stops the deadline and closes the HTTP client. */
+    void disconnect() {
+      deadline.close();
+      if (http != null) {
+        try {
+          http.shutDown();
+        } catch (IOException e) {
+          LOG.debug("closing the HTTP client of {}: {}", settings.where(), redactor.scrub(e.toString()));
+        }
+      }
+    }
+
+    Redactor redactor() {
+      return redactor;
+    }
+
+    RegistryRef ref() {
+      return ref;
+    }
+
+    void push(ImageWriter.Written written) {
+      startDeadline();
       Runnable loud = RegistryHttp.pushing();
       try {
-        SSLContext tls = sslContext();
-        boolean plainHttp = false;
-        if ((settings.insecure() || ref.isLoopback()) && ref.port() != -1) {
-          step = "checking whether it speaks TLS";
-          plainHttp = !speaksTls(tls);
-        }
-        http = httpClient(plainHttp, tls);
-        step = "getting the credentials";
-        Credential credential = credential();
-        hasCredential = credential != null;
-        step = "authenticating";
-        RegistryClient client = RegistryClient.factory(events, ref.registry(), ref.repository(), http)
-            .setCredential(credential)
-            .setUserAgent(USER_AGENT)
-            .newRegistryClient();
-        if (!client.doPushBearerAuth() && credential != null) {
-          if (credential.isOAuth2RefreshToken()) {
-            throw new RegistryException("cannot push " + ref.repository() + " to registry " + ref.registry()
-                + ": it asks for a user name and password (basic auth), but " + credentialSource
-                + " are an identity token, which only a token service takes; give credentials(user, password)"
-                + " or log in again with docker login " + ref.registry());
-          }
-          client.configureBasicAuth();
-        }
+        RegistryClient client = connect(null);
         int[] counts = new int[2]; // uploaded, skipped
         Map<Digest, Long> uploaded = new LinkedHashMap<>();
         List<ImageWriter.Written> manifests = written.manifests().isEmpty() ? List.of(written) : written.manifests();
@@ -238,14 +289,7 @@ public final class RegistryPush {
         throw translate(e);
       } finally {
         loud.run();
-        deadline.close();
-        if (http != null) {
-          try {
-            http.shutDown();
-          } catch (IOException e) {
-            LOG.debug("closing the HTTP client of {}: {}", settings.where(), redactor.scrub(e.toString()));
-          }
-        }
+        disconnect();
       }
     }
 
@@ -391,8 +435,7 @@ public final class RegistryPush {
       }
     }
 
-    private FailoverHttpClient httpClient(boolean plainHttp, SSLContext tls) {
-      Supplier<HttpTransport> transport = RegistryHttp.transports(tls, deadline);
+    private FailoverHttpClient httpClient(boolean plainHttp, Supplier<HttpTransport> transport) {
       Consumer<LogEvent> log = this::onJibLog;
       // Credentials travel over plain HTTP only to this machine.
       boolean sendAuthorizationOverHttp = ref.isLoopback();
@@ -410,14 +453,19 @@ public final class RegistryPush {
       }
     }
 
-    private static int httpTimeoutMillis() {
+    static int httpTimeoutMillis() {
       Integer t = Integer.getInteger("jib.httpTimeout");
       return t == null || t <= 0 ? 20_000 : t;
     }
 
-    private RegistryException translate(Exception e) {
-      String what = "cannot push " + ref.repository() + ":" + String.join(",", ref.tags()) + " to registry "
-          + ref.registry();
+    /** E.g. {@code cannot push app:1,latest to registry 127.0.0.1:5000}. */
+    String what() {
+      return pulling ? "cannot pull " + ref.repository() + ":" + ref.tags().get(0) + " from registry " + ref.registry()
+          : "cannot push " + ref.repository() + ":" + String.join(",", ref.tags()) + " to registry " + ref.registry();
+    }
+
+    RegistryException translate(Exception e) {
+      String what = what();
       String message;
       DamagedBlobException damaged = findCause(e, DamagedBlobException.class);
       String readable = describe(e);
@@ -425,7 +473,7 @@ public final class RegistryPush {
         message = what + ": " + damaged(damaged.file, damaged.expected, damaged.expectedSize, damaged.actual,
             damaged.actualSize);
       } else if (deadline.expired()) {
-        message = what + ": the push did not finish within its deadline of " + Deadline.describe(deadline.timeout())
+        message = what + ": the " + (pulling ? "pull" : "push") + " did not finish within its deadline of " + Deadline.describe(deadline.timeout())
             + " (it was " + step + "; " + readable + "); the registry is too slow or stopped answering: check it"
             + " and the network, or allow more time with timeout(Duration)";
       } else if (uploading != null && (readable.contains("DIGEST_INVALID")
@@ -435,8 +483,10 @@ public final class RegistryPush {
       } else if (e instanceof RegistryUnauthorizedException u) {
         int status = u.getHttpResponseException().getStatusCode();
         if (status == 403) {
-          message = what + ": HTTP 403 Forbidden with " + credentialSource + "; that user may not push to "
-              + ref.repository() + ", ask the registry's administrator for push access";
+          String access = pulling ? "pull" : "push";
+          message = what + ": HTTP 403 Forbidden with " + credentialSource + "; that user may not " + access
+              + (pulling ? " from " : " to ") + ref.repository() + ", ask the registry's administrator for " + access
+              + " access";
         } else if (!hasCredential) {
           message = what + ": HTTP " + status + " Unauthorized, the registry needs credentials and there are "
               + credentialSource + "; give credentials(user, password) or run docker login " + ref.registry();
@@ -480,8 +530,8 @@ public final class RegistryPush {
       } else if (e instanceof com.google.cloud.tools.jib.api.RegistryException) {
         message = what + ": the registry refused while " + step + ": " + readable;
       } else {
-        message = what + ": " + readable + " while " + step + "; check the network and the registry, then push"
-            + " again";
+        message = what + ": " + readable + " while " + step + "; check the network and the registry, then "
+            + (pulling ? "pull" : "push") + " again";
       }
       return new RegistryException(redactor.scrub(message), redactor.scrubbed(e));
     }
