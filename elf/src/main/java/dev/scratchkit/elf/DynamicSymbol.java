@@ -15,9 +15,12 @@ import java.util.Optional;
  *
  * @param name the symbol name, e.g. {@code pthread_exit}; never empty
  * @param version the version name, e.g. {@code GLIBC_2.2.5}; empty when the symbol is unversioned
- *     (no version tables, or version index 0 or 1)
- * @param hidden for a defined symbol, true when its version is not the default one (readelf prints
- *     {@code name@VERSION} instead of {@code name@@VERSION}); always false for an imported symbol
+ *     (no version tables, or version index 0 or 1) or is a version's own marker symbol (an
+ *     absolute symbol named like the version it defines, e.g. {@code GLIBC_2.2.5})
+ * @param hidden for a defined symbol, true when its version is not the default one, or is a
+ *     version needed from another file (a program's copy-relocated {@code stderr@GLIBC_2.2.5});
+ *     readelf then prints {@code name@VERSION} instead of {@code name@@VERSION}. Always false for
+ *     an imported symbol
  * @param defined true for a symbol defined in this file ({@code st_shndx} not {@code SHN_UNDEF})
  * @param type the symbol type, {@code ELF_ST_TYPE(st_info)}
  * @param binding the symbol binding, {@code ELF_ST_BIND(st_info)}

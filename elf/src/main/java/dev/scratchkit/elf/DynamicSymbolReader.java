@@ -105,11 +105,17 @@ final class DynamicSymbolReader {
         int index = raw & VERSYM_VERSION;
         if (index > 1) {
           // As readelf: a definition's version comes from .gnu.version_d, an import's from .gnu.version_r.
+          // A definition with a needed version is a copy relocation in a program: readelf prints
+          // it name@VERSION, as a hidden one. A version's own marker symbol (its name) has none.
           String found = defined && raw != 0x8001 ? definedVersions.get(index) : null;
           if (found != null) {
             hidden = (raw & VERSYM_HIDDEN) != 0;
+            if (found.equals(name)) {
+              found = null;
+            }
           } else {
             found = needed.get(index);
+            hidden = defined;
           }
           version = Optional.ofNullable(found).filter(v -> !v.isEmpty());
           if (version.isEmpty()) {

@@ -27,6 +27,7 @@ class ReadelfSymbolOracleTest {
   static final List<Path> DIRECTORIES = List.of(Path.of("/usr/bin"), Path.of("/usr/lib/x86_64-linux-gnu"));
 
   /** readelf's " (2)" after an import's version: the version index, not part of the name. */
+  private static final Pattern ENTRY_NUMBER = Pattern.compile("\\d+:");
   private static final Pattern VERSION_INDEX = Pattern.compile(" \\(\\d+\\)$");
 
   @Test
@@ -81,6 +82,41 @@ class ReadelfSymbolOracleTest {
     assertThat(versioned).as("versioned imports").isGreaterThan(10_000);
   }
 
+  @Test
+  void exportedSymbolsAgreeWithReadelfOnTheMultiarchLibraries() throws Exception {
+    Path readelf = Tools.require("readelf");
+    List<Path> files = ReadelfOracleTest.elfFiles(List.of(Path.of("/usr/lib/x86_64-linux-gnu")));
+    List<String> mismatches = new ArrayList<>();
+    long symbols = 0;
+    long hidden = 0;
+    for (int i = 0; i < files.size(); i += 100) {
+      List<Path> batch = files.subList(i, Math.min(files.size(), i + 100));
+      Map<Path, List<String>> oracle = symbols(readelf, batch, true);
+      for (Path file : batch) {
+        List<String> expected = oracle.getOrDefault(file, List.of()).stream().filter(s -> s.startsWith("+"))
+            .map(s -> s.substring(1)).toList();
+        List<String> actual;
+        try {
+          actual = ElfFile.read(file).exportedSymbols().stream().map(DynamicSymbol::nameWithVersion).toList();
+        } catch (ElfFormatException e) {
+          mismatches.add(e.getMessage());
+          continue;
+        }
+        if (!actual.equals(expected)) {
+          mismatches.add(file + " (" + expected.size() + " exports by readelf, " + actual.size() + " by ElfFile)"
+              + firstDifference(expected, actual));
+        }
+        symbols += expected.size();
+        hidden += expected.stream().filter(s -> s.contains("@") && !s.contains("@@")).count();
+      }
+    }
+    System.out.printf("readelf export oracle: %d ELF files compared, %d exported symbols (%d hidden versions),"
+        + " %d mismatches%n", files.size(), symbols, hidden, mismatches.size());
+    assertThat(mismatches).as("files where exportedSymbols() and readelf --dyn-syms disagree (of %d)",
+        files.size()).isEmpty();
+    assertThat(hidden).as("hidden-version exports (old glibc versions)").isGreaterThan(100);
+  }
+
   private static String firstDifference(List<String> expected, List<String> actual) {
     for (int i = 0; i < Math.max(expected.size(), actual.size()); i++) {
       String e = i < expected.size() ? expected.get(i) : "<none>";
@@ -94,6 +130,11 @@ class ReadelfSymbolOracleTest {
 
   /** Runs {@code readelf --dyn-syms -W} on a batch: per file, the named UND entries in order. */
   static Map<Path, List<String>> undefinedSymbols(Path readelf, List<Path> batch) {
+    return symbols(readelf, batch, false);
+  }
+
+  /** As {@link #undefinedSymbols}, with the defined non-local entries too, marked with a leading "+". */
+  static Map<Path, List<String>> symbols(Path readelf, List<Path> batch, boolean exports) {
     List<String> command = new ArrayList<>(List.of(readelf.toString(), "--dyn-syms", "-W"));
     batch.forEach(p -> command.add(p.toString()));
     Tools.Result result = Tools.run(Duration.ofMinutes(3), null, Map.of("LC_ALL", "C"), command);
@@ -108,10 +149,18 @@ class ReadelfSymbolOracleTest {
         out.put(Path.of(line.substring(6).strip()), current);
         continue;
       }
-      // "     1: 0000000000000000     0 FUNC    GLOBAL DEFAULT  UND free@GLIBC_2.2.5 (2)"
-      String[] fields = line.strip().split("\\s+", 8);
-      if (fields.length == 8 && fields[0].endsWith(":") && fields[6].equals("UND")) {
-        current.add(VERSION_INDEX.matcher(fields[7]).replaceFirst(""));
+      // "     1: 0000000000000000     0 FUNC    GLOBAL DEFAULT  UND free@GLIBC_2.2.5 (2)"; the binding
+      // may take two words ("<OS specific>: 10" for STB_GNU_UNIQUE), so the name is read from the end.
+      String[] fields = VERSION_INDEX.matcher(line.strip()).replaceFirst("").split("\\s+");
+      if (fields.length < 8 || !ENTRY_NUMBER.matcher(fields[0]).matches()) {
+        continue; // a header, or entry 0 (no name)
+      }
+      String name = fields[fields.length - 1];
+      String ndx = fields[fields.length - 2];
+      if (ndx.equals("UND")) {
+        current.add(name);
+      } else if (exports && !fields[4].equals("LOCAL")) {
+        current.add("+" + name);
       }
     }
     return out;
