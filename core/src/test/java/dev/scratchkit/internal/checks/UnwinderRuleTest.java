@@ -73,6 +73,36 @@ class UnwinderRuleTest {
         + " /lib/x86_64-linux-gnu/libgcc_s.so.1");
   }
 
+  /** Cancels a thread blocked in pause(), a cancellation point. */
+  static final String CANCEL = "#include <pthread.h>\n#include <stdio.h>\n#include <unistd.h>\n"
+      + "static void *wait(void *a){for(;;)pause();return a;}\n"
+      + "int main(void){pthread_t t;pthread_create(&t,0,wait,0);pthread_cancel(t);pthread_join(t,0);"
+      + "puts(\"cancelled\");return 0;}\n";
+
+  @Test
+  void pthreadCancelNeedsLibgccTooAndIsNamedAsTheEvidence() throws Exception {
+    Path program = Fixtures.gcc(work, "cancel", CANCEL, "-pthread");
+    Path layout = work.resolve("cancel-closure-only");
+    OciLayout.at(layout).tag("t").write(closureOnly(program));
+
+    Tools.Result run = Runc.run(layout, "t", work.resolve("run-cancel"), List.of("/app"));
+    System.out.println("pthread_cancel without libgcc_s: " + run.describe());
+    assertThat(run.stderr()).contains("libgcc_s.so.1 must be installed for pthread_cancel to work");
+    assertThat(run.stdout()).doesNotContain("cancelled");
+
+    Finding finding = ImageDoctor.examine(layout).errors().stream().filter(f -> f.rule().equals(UnwinderRule.NAME))
+        .findFirst().orElseThrow();
+    assertThat(finding.message()).startsWith("/app imports pthread_cancel@GLIBC_2.");
+    assertThat(run.stderr()).contains(finding.runtimeError().replace(" (the program then dies: exit code 139)", ""));
+
+    ScratchImage bundled = ScratchImage.builder().entrypoint(program, "/app/cancel").bundleSharedLibraries().build();
+    Path fixed = work.resolve("cancel-bundled");
+    bundled.writeTo(OciLayout.at(fixed).tag("t"));
+    Tools.Result ok = Runc.run(fixed, "t", work.resolve("run-cancel-bundled"), List.of("/app/cancel"));
+    assertThat(ok.stdout()).as(ok.describe()).isEqualTo("cancelled\n");
+    assertThat(ok.exitCode()).as(ok.describe()).isZero();
+  }
+
   @Test
   void bundleSharedLibrariesBringsLibgccAndTheProgramRuns() throws Exception {
     Path program = Fixtures.gcc(work, "exit", PROGRAM);
