@@ -17,6 +17,7 @@ import java.util.Optional;
  * app.interpreter();      // Optional[/lib64/ld-linux-x86-64.so.2]
  * app.neededLibraries();  // [libcurl.so.4, libz.so.1, libc.so.6]
  * app.platform();         // linux/amd64
+ * app.importedSymbols();  // [ftell@GLIBC_2.2.5 (FUNC GLOBAL), …]
  * }</pre>
  */
 public final class ElfFile {
@@ -31,21 +32,27 @@ public final class ElfFile {
   private final Platform platform;
   private final Optional<GoBuildInfo> goBuildInfo;
   private final List<RuntimeNeed> runtimeNeeds;
+  /** The dynamic symbols, or null when their tables are malformed ({@link #symbolDefect} says how). */
+  private final DynamicSymbolReader.Symbols symbols;
+  private final String symbolDefect;
 
   private ElfFile(Path path, ElfReader.Data data, Platform platform, Optional<GoBuildInfo> go,
-      List<RuntimeNeed> runtimeNeeds) {
+      List<RuntimeNeed> runtimeNeeds, DynamicSymbolReader.Symbols symbols, String symbolDefect) {
     this.path = path;
     this.data = data;
     this.platform = platform;
     this.goBuildInfo = go;
     this.runtimeNeeds = runtimeNeeds;
+    this.symbols = symbols;
+    this.symbolDefect = symbolDefect;
   }
 
   /**
    * Reads an ELF file.
    *
    * @param file the file to read; relative paths are resolved against the working directory
-   * @return the file's headers, dynamic section, platform, Go build information and runtime needs
+   * @return the file's headers, dynamic section, dynamic symbols, platform, Go build information and
+   *     runtime needs
    * @throws ElfFormatException if the file is not ELF or is malformed, or is not a regular file
    *     (a directory, FIFO, device or socket is refused before it is opened); the message names
    *     the absolute path and the defect
@@ -65,7 +72,16 @@ public final class ElfFile {
       Optional<GoBuildInfo> go = GoBuildInfoReader.read(source, data);
       Platform platform = Platforms.of(source, data, go);
       List<RuntimeNeed> needs = RuntimeNeedsScanner.scan(source, data, go);
-      return new ElfFile(path, data, platform, go, needs);
+      // A malformed symbol table fails only the symbol accessors: the loader never reads
+      // section headers, so the rest of the file may still be a usable program.
+      DynamicSymbolReader.Symbols symbols = null;
+      String symbolDefect = null;
+      try {
+        symbols = DynamicSymbolReader.read(source, data);
+      } catch (Defect defect) {
+        symbolDefect = defect.getMessage();
+      }
+      return new ElfFile(path, data, platform, go, needs, symbols, symbolDefect);
     } catch (Defect defect) {
       throw new ElfFormatException(path, defect.getMessage());
     }
@@ -244,6 +260,43 @@ public final class ElfFile {
     return runtimeNeeds;
   }
 
+  /**
+   * The symbols the file imports: the undefined entries of its dynamic symbol table
+   * ({@code .dynsym}), in table order, each with the version it asks for where the file has
+   * version tables ({@code .gnu.version}, {@code .gnu.version_r}), e.g.
+   * {@code pthread_exit@GLIBC_2.2.5}. Weak imports (which may stay unresolved) are included; see
+   * {@link DynamicSymbol#binding()}. The null symbol (entry 0) and nameless entries are left out.
+   *
+   * @return an unmodifiable list; empty if the file has no dynamic symbol table (a static
+   *     program, or a file without section headers)
+   * @throws ElfFormatException if the dynamic symbol table, its string table or a version table
+   *     is malformed; the message names the file and the defect
+   */
+  public List<DynamicSymbol> importedSymbols() {
+    return symbols().imported();
+  }
+
+  /**
+   * The symbols the file exports: the defined entries of its dynamic symbol table that are not
+   * local, in table order, each with its version from {@code .gnu.version_d} where the file has
+   * one, e.g. {@code memcpy@@GLIBC_2.14} (the default version) and {@code memcpy@GLIBC_2.2.5} (a
+   * hidden, older one; {@link DynamicSymbol#hidden()}).
+   *
+   * @return an unmodifiable list; empty if the file has no dynamic symbol table
+   * @throws ElfFormatException if the dynamic symbol table, its string table or a version table
+   *     is malformed; the message names the file and the defect
+   */
+  public List<DynamicSymbol> exportedSymbols() {
+    return symbols().exported();
+  }
+
+  private DynamicSymbolReader.Symbols symbols() {
+    if (symbolDefect != null) {
+      throw new ElfFormatException(path, symbolDefect);
+    }
+    return symbols;
+  }
+
   /** One line for people: class, byte order, machine, type, platform, linkage, needs. */
   @Override
   public String toString() {
@@ -262,6 +315,12 @@ public final class ElfFile {
         .append(g.cgoEnabled().map(c -> c ? " CGO_ENABLED=1" : " CGO_ENABLED=0").orElse("")));
     if (!runtimeNeeds.isEmpty()) {
       s.append(", runtime needs ").append(runtimeNeeds);
+    }
+    if (symbols != null && !symbols.imported().isEmpty()) {
+      s.append(", imports ").append(symbols.imported().size()).append(" symbols");
+    }
+    if (symbols != null && !symbols.exported().isEmpty()) {
+      s.append(", exports ").append(symbols.exported().size()).append(" symbols");
     }
     return s.append(']').toString();
   }

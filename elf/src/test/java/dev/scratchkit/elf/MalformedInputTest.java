@@ -80,6 +80,8 @@ class MalformedInputTest {
     List<String> failures = new ArrayList<>();
     int parsed = 0;
     int rejected = 0;
+    int withSymbols = 0;
+    int symbolsRejected = 0;
     long slowest = 0;
     long start = System.nanoTime();
     for (int i = 0; i < MUTATIONS; i++) {
@@ -95,11 +97,20 @@ class MalformedInputTest {
       byte[] input = mutate(base, r);
       ByteSource source = ByteSource.of(input);
       long t0 = System.nanoTime();
+      boolean headersRead = false;
       try {
-        TestElf.callEveryAccessor(ElfFile.read(NAME, source));
+        ElfFile elf = ElfFile.read(NAME, source);
+        headersRead = true;
+        TestElf.callEveryAccessor(elf);
         parsed++;
+        if (!elf.importedSymbols().isEmpty()) {
+          withSymbols++;
+        }
       } catch (ElfFormatException e) {
         rejected++;
+        if (headersRead) {
+          symbolsRejected++;
+        }
         if (!e.getMessage().startsWith(NAME + " is not a valid ELF file: ") || e.defect().isBlank()
             || !e.path().equals(NAME)) {
           failures.add(name + " seed " + seed + ": badly worded: " + e.getMessage());
@@ -122,12 +133,15 @@ class MalformedInputTest {
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.printf("fuzz: %d mutations of %d seed files in %d ms: %d read, %d rejected with ElfFormatException,"
-        + " slowest %d ms, %d failures%n", parsed + rejected, corpus.size(), ms, parsed, rejected,
-        slowest / 1_000_000, failures.size());
+        + " slowest %d ms, %d failures; %d read with imported symbols, %d rejected by the symbol accessors%n",
+        parsed + rejected, corpus.size(), ms, parsed, rejected, slowest / 1_000_000, failures.size(), withSymbols,
+        symbolsRejected);
     assertThat(failures).isEmpty();
     assertThat(parsed + rejected).isGreaterThanOrEqualTo(100_000);
     assertThat(parsed).as("mutations that still read").isGreaterThan(1000);
     assertThat(rejected).as("mutations rejected").isGreaterThan(1000);
+    assertThat(withSymbols).as("mutations read with imported symbols").isGreaterThan(1000);
+    assertThat(symbolsRejected).as("mutations whose symbol tables were rejected").isGreaterThan(1000);
   }
 
   private static final long[] EDGY = {0, 1, 2, 0x7f, 0x80, 0xff, 0xffff, 0xfffe, 0x7fffffffL, 0x80000000L,
@@ -137,7 +151,7 @@ class MalformedInputTest {
     byte[] b = base.clone();
     int operations = 1 + r.nextInt(3);
     for (int op = 0; op < operations && b.length > 0; op++) {
-      switch (r.nextInt(7)) {
+      switch (r.nextInt(8)) {
         case 0: { // bit flips, mostly in the headers
           int flips = 1 + r.nextInt(8);
           for (int i = 0; i < flips; i++) {
@@ -174,8 +188,11 @@ class MalformedInputTest {
           System.arraycopy(b, from, b, to, len);
           break;
         }
-        default: // dynamic entries pointing anywhere
+        case 6: // dynamic entries pointing anywhere
           retargetDynamic(b, r);
+          break;
+        default: // the dynamic symbol and version tables: their contents and their headers
+          damageSymbolTables(b, r);
           break;
       }
     }
@@ -236,6 +253,50 @@ class MalformedInputTest {
       }
     } catch (Defect e) {
       // already broken: nothing to retarget
+    }
+  }
+
+  private static final long[] SYMBOL_SECTIONS = {SectionHeader.SHT_DYNSYM, DynamicSymbolReader.SHT_GNU_VERSYM,
+      DynamicSymbolReader.SHT_GNU_VERNEED, DynamicSymbolReader.SHT_GNU_VERDEF, SectionHeader.SHT_STRTAB};
+
+  /**
+   * Puts an edgy value into .dynsym, .gnu.version, .gnu.version_r, .gnu.version_d or a string
+   * table (names, version indexes, vn_next/vna_next/vd_aux chains), or into such a section's
+   * header (sh_offset, sh_size, sh_link, sh_info, sh_entsize).
+   */
+  private static void damageSymbolTables(byte[] b, Random r) {
+    try {
+      ElfReader.Data d = ElfReader.read(ByteSource.of(b));
+      List<Integer> targets = new ArrayList<>();
+      for (int i = 0; i < d.sectionHeaders().size(); i++) {
+        long type = d.sectionHeaders().get(i).type();
+        for (long t : SYMBOL_SECTIONS) {
+          if (type == t) {
+            targets.add(i);
+          }
+        }
+      }
+      if (targets.isEmpty()) {
+        return;
+      }
+      int index = targets.get(r.nextInt(targets.size()));
+      SectionHeader s = d.sectionHeaders().get(index);
+      boolean is64 = d.elfClass() == 64;
+      ByteBuffer h = ByteBuffer.wrap(b).order(d.order());
+      long shoff = is64 ? h.getLong(40) : h.getInt(32) & 0xffffffffL;
+      int shentsize = h.getShort(is64 ? 58 : 46) & 0xffff;
+      if (r.nextInt(3) == 0) {
+        int[] fields = is64 ? new int[] {24, 32, 40, 44, 56} : new int[] {16, 20, 24, 28, 36};
+        long at = shoff + (long) index * shentsize + fields[r.nextInt(fields.length)];
+        if (at >= 0 && at + 8 <= b.length) {
+          putValue(b, (int) at, r);
+        }
+      } else if (s.size() > 0 && s.offset() >= 0 && s.offset() < b.length) {
+        long at = s.offset() + (r.nextLong() & Long.MAX_VALUE) % Math.min(s.size(), b.length - s.offset());
+        putValue(b, (int) at, r);
+      }
+    } catch (Defect e) {
+      // already broken: nothing to aim at
     }
   }
 

@@ -343,6 +343,8 @@ final class TestElf {
       g.goarch();
     });
     elf.runtimeNeeds().forEach(RuntimeNeed::toString);
+    elf.importedSymbols().forEach(DynamicSymbol::toString);
+    elf.exportedSymbols().forEach(DynamicSymbol::toString);
     elf.toString();
   }
 }

@@ -1,6 +1,8 @@
 package dev.scratchkit.internal.image;
 
 import dev.scratchkit.ScratchImageException.Problem;
+import dev.scratchkit.elf.ElfFile;
+import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.elf.ImageEntry;
 import dev.scratchkit.elf.LibraryClosure;
 import dev.scratchkit.elf.LibraryResolver;
@@ -8,6 +10,7 @@ import dev.scratchkit.elf.Linkage;
 import dev.scratchkit.elf.MissingLibrary;
 import dev.scratchkit.elf.ResolvedLibrary;
 import dev.scratchkit.elf.SearchSource;
+import dev.scratchkit.internal.checks.UnwinderRule;
 import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.LayerEntry;
@@ -20,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -64,6 +68,7 @@ final class SharedLibraryBundler {
     }
     Set<String> reported = new HashSet<>();
     Map<ImagePath, LayerEntry> entries = new LinkedHashMap<>();
+    List<ResolvedLibrary> libraries = new ArrayList<>();
     for (ImageAssembler.ImageElf file : elfFiles) {
       if (file.elf().linkage() != Linkage.DYNAMIC && file.elf().neededLibraries().isEmpty()) {
         continue;
@@ -84,6 +89,7 @@ final class SharedLibraryBundler {
             + "). Without it the program cannot start. Install the package that provides " + missing.name()
             + ", add the library with addFile, or give the sysroot that has it with bundleSharedLibraries(sysroot)."));
       }
+      libraries.addAll(closure.libraries());
       for (ResolvedLibrary library : closure.libraries()) {
         // Found through the host's ld.so.cache or ld.so.conf: the image has neither, so its loader
         // needs the directory spelled out.
@@ -119,7 +125,71 @@ final class SharedLibraryBundler {
         }
       }
     }
+    addUnwinder(elfFiles, libraries, app, entries);
     return new ArrayList<>(entries.values());
+  }
+
+  /**
+   * Adds {@code libgcc_s.so.1}, next to glibc's {@code libc.so.6}, when the image's programs or
+   * their libraries import {@code pthread_exit}/{@code pthread_cancel}: glibc loads it with
+   * {@code dlopen()}, which no DT_NEEDED entry shows ({@link UnwinderRule}).
+   */
+  private void addUnwinder(List<ImageAssembler.ImageElf> elfFiles, List<ResolvedLibrary> libraries,
+      Map<ImagePath, LayerEntry> app, Map<ImagePath, LayerEntry> entries) {
+    ResolvedLibrary glibc = null;
+    for (ResolvedLibrary library : libraries) {
+      if (library.name().equals(UnwinderRule.LIBRARY)) {
+        return; // a DT_NEEDED entry brings it already
+      }
+      if (library.name().equals(UnwinderRule.GLIBC) && glibc == null) {
+        glibc = library;
+      }
+    }
+    if (glibc == null) {
+      return;
+    }
+    Optional<String> evidence = Optional.empty();
+    for (ImageAssembler.ImageElf file : elfFiles) {
+      evidence = evidence.or(() -> UnwinderRule.evidence(file.elf(), file.inImage().toString()));
+    }
+    Set<Path> read = new HashSet<>();
+    for (ResolvedLibrary library : libraries) {
+      if (evidence.isPresent()) {
+        break;
+      }
+      if (!library.name().equals(UnwinderRule.GLIBC) && read.add(library.hostPath())) {
+        try {
+          evidence = UnwinderRule.evidence(ElfFile.read(library.hostPath()), library.pathInImage());
+        } catch (ElfFormatException | java.io.UncheckedIOException e) {
+          LOG.debug("not read for imported symbols: {}", e.getMessage());
+        }
+      }
+    }
+    if (evidence.isEmpty()) {
+      return;
+    }
+    // Where libc.so.6 really is: its directory is searched, and the links on the way are laid out.
+    String libcPath = glibc.realPathInImage();
+    ImagePath path = ImagePath.of(libcPath.substring(0, libcPath.lastIndexOf('/') + 1) + UnwinderRule.LIBRARY);
+    if (app.containsKey(path) || entries.containsKey(path)) {
+      return;
+    }
+    Path host = glibc.hostPath().resolveSibling(UnwinderRule.LIBRARY);
+    try {
+      Path real = host.toRealPath();
+      if (!Files.isRegularFile(real) || !real.startsWith(sysroot.toRealPath())) {
+        throw new java.io.IOException(host + " is not a regular file inside " + sysroot);
+      }
+      entries.put(path, SourceFiles.exactFile(path, real, 0644));
+      LOG.info("bundling {} from {}: {}, and glibc loads {} with dlopen() to unwind the thread", path, real,
+          evidence.get(), UnwinderRule.LIBRARY);
+    } catch (OciException | java.io.IOException e) {
+      problems.add(new Problem(host.toString(), evidence.get() + ": glibc loads " + UnwinderRule.LIBRARY
+          + " with dlopen() to unwind the thread when it runs, and " + host + " cannot be bundled (" + e.getMessage()
+          + "). Without it the program dies (\"" + UnwinderRule.LIBRARY + " must be installed for "
+          + UnwinderRule.function(evidence.get()) + " to work\"). Install the package that provides it (Debian:"
+          + " libgcc-s1) in " + sysroot + ", or add it with addFile at " + path + "."));
+    }
   }
 
   /**
