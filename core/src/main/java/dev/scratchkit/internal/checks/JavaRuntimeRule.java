@@ -116,7 +116,8 @@ final class JavaRuntimeRule implements Rule {
         findings.add(new Finding(NAME, "JAVA_LIBJVM_MISSING", Severity.ERROR, libjvm, cfg + " makes " + vm.get()
             + " the VM of " + launcher + ", which loads " + libjvm + ", but " + CheckContext.why(libjvm, r) + ".",
             "Error: missing `" + vm.get() + "' JVM at `" + libjvm + "'.\n"
-                + "Please install or use the JRE or JDK that contains these missing components.", fix));
+                + (feature(image, home) >= 25 ? "Please install a JDK that contains these missing components."
+                    : "Please install or use the JRE or JDK that contains these missing components."), fix));
       } else {
         libjvmLibraries(image, libjvm, r, findings);
       }
@@ -233,6 +234,19 @@ final class JavaRuntimeRule implements Rule {
     } catch (java.io.IOException | java.security.GeneralSecurityException | RuntimeException unreadable) {
       return false; // the JVM fails the same way: "problem accessing trust store"
     }
+  }
+
+  /**
+   * The runtime's feature release from its {@code release} file ({@code JAVA_VERSION="25.0.3"}),
+   * 0 if unknown: the launcher's wording differs (measured: JDK 17 and Temurin 25).
+   */
+  static int feature(CheckContext image, String home) {
+    Optional<String> release = image.text((home.equals("/") ? "" : home) + "/release");
+    if (release.isEmpty()) {
+      return 0;
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)").matcher(release.get());
+    return m.find() ? Integer.parseInt(m.group(1).length() > 4 ? "0" : m.group(1)) : 0;
   }
 
   private static boolean isFile(ImageView view, String path) {

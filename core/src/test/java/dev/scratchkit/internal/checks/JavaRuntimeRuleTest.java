@@ -111,6 +111,10 @@ class JavaRuntimeRuleTest {
     assertThat(f.runtimeError()).isEqualTo("Error: missing `server' JVM at `/opt/java/lib/server/libjvm.so'.\n"
         + "Please install or use the JRE or JDK that contains these missing components.");
 
+    // The launcher of JDK 25 words its hint differently (measured with Temurin 25.0.3).
+    assertThat(single(java(without("server/libjvm.so")).text("/opt/java/release", "JAVA_VERSION=\"25.0.3\"\n"))
+        .runtimeError()).endsWith("'.\nPlease install a JDK that contains these missing components.");
+
     // The first VM listed is the default; an option before the main class picks a KNOWN one.
     TestView client = java(ALL).text("/opt/java/lib/jvm.cfg", "-client KNOWN\n-server IGNORE\n");
     assertThat(single(client).path()).isEqualTo("/opt/java/lib/client/libjvm.so");
