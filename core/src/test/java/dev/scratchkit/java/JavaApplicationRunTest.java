@@ -10,11 +10,13 @@ import dev.scratchkit.JavaApplication;
 import dev.scratchkit.ScratchImage;
 import dev.scratchkit.ScratchImageException;
 import dev.scratchkit.certs.CaBundle;
+import dev.scratchkit.oci.DockerDaemon;
 import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciLayout;
 import dev.scratchkit.oci.ProgressListener;
 import dev.scratchkit.oci.WriteResult;
+import dev.scratchkit.testkit.DockerEngine;
 import dev.scratchkit.testkit.Runc;
 import dev.scratchkit.testkit.TestTls;
 import dev.scratchkit.testkit.Tools;
@@ -31,13 +33,15 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 import org.slf4j.LoggerFactory;
 import org.slf4j.simple.SimpleLogger;
 
 /**
  * Java applications in scratch images, checked for real: programs compiled and jarred during
- * the test, images built with {@code javaApplication(...)}, run with runc; the programs'
- * own output (and the same program on this machine's JDK) is the oracle.
+ * the test, images built with {@code javaApplication(...)}, each run with runc and on the
+ * Docker engine (testkit's; skipped with the reason where none answers, a failure in strict mode);
+ * the programs' own output (and the same program on this machine's JDK) is the oracle.
  *
  * <p>Runtimes are linked once per module set and JDK and kept in the test run's runtime cache
  * (beside the layer cache in {@code target/}), so most tests link nothing.
@@ -117,6 +121,8 @@ class JavaApplicationRunTest {
       """;
 
   @TempDir static Path work;
+  static DockerEngine docker;
+  static String dockerMissing;
   static TestTls tls;
   static Path httpsJar;
   static Path reportJar;
@@ -143,10 +149,102 @@ class JavaApplicationRunTest {
         .jvmOptions("-Dorg.slf4j.simpleLogger.logFile=System.out");
   }
 
-  private static Tools.Result run(ScratchImage image, String name, List<String> args) {
+  /** Where a test's image runs: runc always, the Docker engine where one answers (strict mode: must). */
+  enum Engine { RUNC, DOCKER }
+
+  /** One run of an image on one engine. */
+  record Ran(Engine engine, Tools.Result result) {
+    String stdout() {
+      return result.stdout();
+    }
+
+    String stderr() {
+      return result.stderr();
+    }
+
+    int exitCode() {
+      return result.exitCode();
+    }
+
+    String describe() {
+      return engine + ": " + result.describe();
+    }
+  }
+
+  /** The engines this run has: runc, and Docker unless no engine answers outside strict mode (then said why). */
+  static List<Engine> engines() {
+    if (docker == null && dockerMissing == null) {
+      try {
+        docker = DockerEngine.require(); // fails the test in strict mode
+      } catch (TestAbortedException e) {
+        dockerMissing = e.getMessage();
+      }
+    }
+    if (docker == null) {
+      System.err.println("JavaApplicationRunTest runs images with runc only: " + dockerMissing);
+      return List.of(Engine.RUNC);
+    }
+    return List.of(Engine.RUNC, Engine.DOCKER);
+  }
+
+  /** Runs the image with its own command, or with {@code args} as the whole command, on every engine. */
+  private static List<Ran> runs(ScratchImage image, String name, List<String> args) {
+    return runs(image, name, args, false);
+  }
+
+  /** @param loopback whether the program talks to 127.0.0.1 (Docker: {@code --network host}, else {@code none}) */
+  private static List<Ran> runs(ScratchImage image, String name, List<String> args, boolean loopback) {
+    try (Deployed deployed = deploy(image, name, loopback)) {
+      return deployed.run(args);
+    }
+  }
+
+  /**
+   * The image's bytes on every engine, once: an OCI layout for runc, loaded into the Docker engine
+   * with the daemon target; closing removes it from the engine.
+   */
+  private static Deployed deploy(ScratchImage image, String name, boolean loopback) {
     Path layout = work.resolve("layout-" + name);
     image.writeTo(OciLayout.at(layout).tag("test"));
-    return Runc.run(layout, "test", work.resolve("run-" + name), args);
+    List<Engine> engines = engines();
+    String tag = null;
+    if (engines.contains(Engine.DOCKER)) {
+      tag = "scratchkit-java-test-" + name + ":" + ProcessHandle.current().pid();
+      image.writeTo(DockerDaemon.image(tag).environment("DOCKER_HOST", docker.host()));
+    }
+    return new Deployed(name, layout, tag, loopback, engines);
+  }
+
+  /** An image on the engines: runc from its layout, Docker by tag; containers are removed after each run. */
+  record Deployed(String name, Path layout, String tag, boolean loopback, List<Engine> engines)
+      implements AutoCloseable {
+
+    /** Runs the image's own command ({@code args} null) or {@code args} as the whole command, on each engine. */
+    List<Ran> run(List<String> args) {
+      List<Ran> runs = new ArrayList<>();
+      for (Engine engine : engines) {
+        if (engine == Engine.RUNC) {
+          runs.add(new Ran(engine, Runc.run(layout, "test", work.resolve("run-" + name), args)));
+          continue;
+        }
+        List<String> command = new ArrayList<>(List.of("run", "--rm", "--network", loopback ? "host" : "none"));
+        if (args != null) {
+          command.addAll(List.of("--entrypoint", args.get(0), tag));
+          command.addAll(args.subList(1, args.size()));
+        } else {
+          command.add(tag);
+        }
+        runs.add(new Ran(engine, docker.docker(command.toArray(String[]::new))));
+      }
+      return runs;
+    }
+
+    @Override
+    public void close() {
+      if (tag != null) {
+        docker.dockerOk("rmi", tag);
+      }
+    }
   }
 
   private static List<String> command(ScratchImage image, String... args) {
@@ -168,11 +266,13 @@ class JavaApplicationRunTest {
         .contains("/opt/java/lib/security/cacerts", "/etc/ssl/certs/ca-certificates.crt",
             "/opt/java/lib/server/libjvm.so", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64");
     try (TestTls.Server server = tls.startServer()) {
-      Tools.Result ok = run(trusting, "https-trusting", command(trusting, server.url()));
-      assertThat(ok.stdout()).as(ok.describe()).isEqualTo("200\n");
-      Tools.Result refused = run(jdkOnly, "https-jdk-only", command(jdkOnly, server.url()));
-      assertThat(refused.stdout()).as(refused.describe()).contains("PKIX path building failed");
-      assertThat(refused.exitCode()).isEqualTo(1);
+      for (Ran ok : runs(trusting, "https-trusting", command(trusting, server.url()), true)) {
+        assertThat(ok.stdout()).as(ok.describe()).isEqualTo("200\n");
+      }
+      for (Ran refused : runs(jdkOnly, "https-jdk-only", command(jdkOnly, server.url()), true)) {
+        assertThat(refused.stdout()).as(refused.describe()).contains("PKIX path building failed");
+        assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(1);
+      }
     }
   }
 
@@ -211,8 +311,9 @@ class JavaApplicationRunTest {
     assertThat(host.stdout()).contains("{\"greeting\":\"grüße, €\",\"items\":[1,2,3],\"name\":\"scratch\"}",
         "[main] INFO example.Report - logged through slf4j-simple");
 
-    Tools.Result inImage = run(image, "report", null);
-    assertThat(inImage.stdout()).as(inImage.describe()).isEqualTo(host.stdout());
+    for (Ran inImage : runs(image, "report", null)) {
+      assertThat(inImage.stdout()).as(inImage.describe()).isEqualTo(host.stdout());
+    }
     List<String> layers = image.layers().stream().map(LayerSpec::createdBy).toList();
     assertThat(layers).anyMatch(c -> c.startsWith("scratchkit: dependencies (5 jars)"));
     assertThat(layers.get(layers.size() - 1)).startsWith("scratchkit: Java application");
@@ -223,25 +324,28 @@ class JavaApplicationRunTest {
     ScratchImage image = ScratchImage.builder().javaApplication(report(reportJar).build())
         .timezoneData(Path.of("/usr/share/zoneinfo")).build();
     assertThat(image.config().env()).contains("JAVA_HOME=/opt/java", "LANG=C.UTF-8", "HOME=/home/nonroot");
-    Tools.Result result = run(image, "environment", command(image, "--environment"));
-    assertThat(result.stdout()).as(result.describe()).contains(
-        "user.home=/home/nonroot\n", "user.name=nonroot\n", "sun.jnu.encoding=UTF-8\n", "file.encoding=UTF-8\n",
-        "java.home=/opt/java\n", "listed grüße-€-ölçü.txt\n", "read ünïcödé\n", "home writable true\n",
-        "Berlin +02:00\n", "localhost 127.0.0.1\n");
+    for (Ran result : runs(image, "environment", command(image, "--environment"))) {
+      assertThat(result.stdout()).as(result.describe()).contains(
+          "user.home=/home/nonroot\n", "user.name=nonroot\n", "sun.jnu.encoding=UTF-8\n", "file.encoding=UTF-8\n",
+          "java.home=/opt/java\n", "listed grüße-€-ölçü.txt\n", "read ünïcödé\n", "home writable true\n",
+          "Berlin +02:00\n", "localhost 127.0.0.1\n");
+    }
   }
 
   @Test
   void memoryDefaultIsBakedIntoTheRuntimeAndJavaToolOptionsOverrideIt() {
     ScratchImage image = ScratchImage.builder().javaApplication(report(reportJar).build()).build();
     List<String> flags = List.of("/opt/java/bin/java", "-XX:+PrintFlagsFinal", "-version");
-    Tools.Result baked = run(image, "flags-default", flags);
-    assertThat(baked.stdout()).as(baked.describe()).containsPattern("MaxRAMPercentage\\s+= 75\\.0+\\s");
+    for (Ran baked : runs(image, "flags-default", flags)) {
+      assertThat(baked.stdout()).as(baked.describe()).containsPattern("MaxRAMPercentage\\s+= 75\\.0+\\s");
+    }
 
     ScratchImage overridden = ScratchImage.builder().javaApplication(report(reportJar).build())
         .env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=50").build();
-    Tools.Result tool = run(overridden, "flags-tool-options", flags);
-    assertThat(tool.stdout()).as(tool.describe()).containsPattern("MaxRAMPercentage\\s+= 50\\.0+\\s");
-    assertThat(tool.stderr()).contains("Picked up JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=50");
+    for (Ran tool : runs(overridden, "flags-tool-options", flags)) {
+      assertThat(tool.stdout()).as(tool.describe()).containsPattern("MaxRAMPercentage\\s+= 50\\.0+\\s");
+      assertThat(tool.stderr()).as(tool.describe()).contains("Picked up JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=50");
+    }
   }
 
   // --- 3. JDK 17 and Temurin 25; reproducible. ---
@@ -256,11 +360,15 @@ class JavaApplicationRunTest {
     assertThat(image.layers()).extracting(LayerSpec::createdBy)
         .anyMatch(c -> c.startsWith("scratchkit: Java runtime, jlink of JDK 25"))
         .contains("scratchkit: Java runtime CDS archive");
-    Tools.Result result = run(image, "temurin25", command(image, "--environment"));
-    assertThat(result.stdout()).as(result.describe()).contains("[main] INFO example.Report - logged through",
-        "user.home=/home/nonroot\n", "sun.jnu.encoding=UTF-8\n", "listed grüße-€-ölçü.txt\n");
-    Tools.Result share = run(image, "temurin25-cds", List.of("/opt/java/bin/java", "-Xshare:on", "-version"));
-    assertThat(share.stderr()).as(share.describe()).contains("sharing");
+    try (Deployed deployed = deploy(image, "temurin25", false)) {
+      for (Ran result : deployed.run(command(image, "--environment"))) {
+        assertThat(result.stdout()).as(result.describe()).contains("[main] INFO example.Report - logged through",
+            "user.home=/home/nonroot\n", "sun.jnu.encoding=UTF-8\n", "listed grüße-€-ölçü.txt\n");
+      }
+      for (Ran share : deployed.run(List.of("/opt/java/bin/java", "-Xshare:on", "-version"))) {
+        assertThat(share.stderr()).as(share.describe()).contains("sharing");
+      }
+    }
   }
 
   @Test

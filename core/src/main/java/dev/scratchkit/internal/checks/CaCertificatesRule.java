@@ -135,12 +135,7 @@ final class CaCertificatesRule implements Rule {
   }
 
   private static boolean isJava(CheckContext image) {
-    Optional<CheckContext.Executed> e = image.executed();
-    if (e.isEmpty()) {
-      return false;
-    }
-    String path = e.get().path();
-    return path.endsWith("/java") || e.get().elf().neededLibraries().contains("libjli.so");
+    return JavaRuntimeRule.runtime(image).isPresent();
   }
 
   private static Kind kind(CheckContext image) {
@@ -190,12 +185,12 @@ final class CaCertificatesRule implements Rule {
       }
       default: {
         String store = trustStoreProperty(image).orElseGet(() -> {
-          String real = view.resolve(image.executed().orElseThrow().path()).realPath();
-          return ImageView.parent(ImageView.parent(real)) + "/lib/security/cacerts";
+          String home = JavaRuntimeRule.runtime(image).orElseThrow().home();
+          return (home.equals("/") ? "" : home) + "/lib/security/cacerts";
         });
         tried.add(store);
         Resolution r = view.resolve(store);
-        return r.found() && r.node().isFile() && r.node().size() > 0;
+        return r.found() && r.node().isFile() && JavaRuntimeRule.trustStoreHasCertificates(view, r.node());
       }
     }
   }

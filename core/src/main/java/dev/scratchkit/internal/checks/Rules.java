@@ -8,7 +8,8 @@ import java.util.List;
 /** Every rule, in the order their findings are reported: the program first, then what it needs. */
 public final class Rules {
 
-  private static final List<Rule> ALL = List.of(new EntrypointRule(), new SharedLibrariesRule(), new UnwinderRule(), new UserRule(),
+  private static final List<Rule> ALL = List.of(new EntrypointRule(), new SharedLibrariesRule(), new UnwinderRule(),
+      new JavaRuntimeRule(), new UserRule(),
       new CaCertificatesRule(), new TimeZonesRule(), new TmpRule(), new WorkingDirectoryRule(),
       new EnvironmentRule(), new ArchitectureRule(), new ReplacedPathsRule());
 
