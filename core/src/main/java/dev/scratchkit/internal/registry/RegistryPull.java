@@ -123,7 +123,7 @@ public final class RegistryPull {
       throw new RegistryException(session.redactor().scrub(session.what() + ": " + e.getMessage()
           + "; the registry's reply is damaged or hostile, so nothing is pulled"), e);
     } catch (RuntimeException e) {
-      if (!thrownByTheHttpStack(e)) {
+      if (!RegistryPush.Session.thrownByTheHttpStack(e)) {
         throw e;
       }
       throw session.translate(e);
@@ -143,12 +143,12 @@ public final class RegistryPull {
 
   /** Our own refusals (tampered, too large, not found) keep their message; the rest is translated. */
   private static RegistryException explain(RegistryPush.Session session, String name, Exception e) {
-    Refused refused = findCause(e, Refused.class);
+    Refused refused = RegistryPush.Session.findCause(e, Refused.class);
     if (refused != null && !session.deadline.expired()) {
       return new RegistryException(session.redactor().scrub(session.what() + ": " + refused.getMessage()), e);
     }
     String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-    ResponseException response = findCause(e, ResponseException.class);
+    ResponseException response = RegistryPush.Session.findCause(e, ResponseException.class);
     boolean notFound = (response != null && response.getStatusCode() == 404) || text.contains("manifest unknown")
         || text.contains("manifest_unknown") || text.contains("name unknown") || text.contains("repository name not");
     if (notFound && session.step.startsWith("pulling the manifest of tag")) {
@@ -577,27 +577,5 @@ public final class RegistryPull {
   private static String oneLine(String text) {
     String s = String.valueOf(text).strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
     return s.length() > 300 ? s.substring(0, 300) + "..." : s;
-  }
-
-  private static boolean thrownByTheHttpStack(RuntimeException e) {
-    for (StackTraceElement frame : e.getStackTrace()) {
-      String c = frame.getClassName();
-      if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")) {
-        continue;
-      }
-      return c.startsWith("com.google.cloud.tools.jib.") || c.startsWith("com.google.api.client.")
-          || c.startsWith("com.google.common.") || c.startsWith("org.apache.http.")
-          || c.startsWith("com.fasterxml.jackson.");
-    }
-    return false;
-  }
-
-  private static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (type.isInstance(c)) {
-        return type.cast(c);
-      }
-    }
-    return null;
   }
 }

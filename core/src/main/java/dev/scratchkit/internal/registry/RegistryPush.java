@@ -15,6 +15,7 @@ import com.google.cloud.tools.jib.http.ResponseException;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
 import dev.scratchkit.certs.CaBundle;
+import dev.scratchkit.internal.oci.DigestingOutputStream;
 import dev.scratchkit.internal.oci.ImageWriter;
 import dev.scratchkit.internal.oci.LayerCompression;
 import dev.scratchkit.internal.oci.Layouts;
@@ -541,7 +542,7 @@ public final class RegistryPush {
      * Jackson handling a reply (e.g. google-http-client's {@code NumberFormatException} for a
      * header it parses as a number): the first frame outside the JDK is theirs.
      */
-    private static boolean thrownByTheHttpStack(RuntimeException e) {
+    static boolean thrownByTheHttpStack(RuntimeException e) {
       for (StackTraceElement frame : e.getStackTrace()) {
         String c = frame.getClassName();
         if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")) {
@@ -621,7 +622,7 @@ public final class RegistryPush {
       return fact + "; the file changed while it was being pushed: push again";
     }
 
-    private static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
+    static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
       for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
         if (type.isInstance(c)) {
           return type.cast(c);
@@ -637,22 +638,24 @@ public final class RegistryPush {
 
   /** {@code [sha256:hex, size]} of a file. */
   private static String[] sha256(Path file) throws IOException {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest sha = DigestingOutputStream.newSha256();
+    long n = copyHashing(file, OutputStream.nullOutputStream(), sha);
+    return new String[] {"sha256:" + HexFormat.of().formatHex(sha.digest()), Long.toString(n)};
+  }
+
+  /** Copies a file to {@code out}, feeding {@code sha} on the way; returns the bytes copied. */
+  private static long copyHashing(Path file, OutputStream out, MessageDigest sha) throws IOException {
     long n = 0;
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buffer = new byte[1 << 16];
       int r;
       while ((r = in.read(buffer)) > 0) {
         sha.update(buffer, 0, r);
+        out.write(buffer, 0, r);
         n += r;
       }
     }
-    return new String[] {"sha256:" + HexFormat.of().formatHex(sha.digest()), Long.toString(n)};
+    return n;
   }
 
   /** A staged blob whose bytes are hashed as they are sent: damage is named, not uploaded. */
@@ -669,22 +672,8 @@ public final class RegistryPush {
 
     @Override
     public BlobDescriptor writeTo(OutputStream out) throws IOException {
-      MessageDigest sha;
-      try {
-        sha = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-      long n = 0;
-      try (InputStream in = Files.newInputStream(file)) {
-        byte[] buffer = new byte[1 << 16];
-        int r;
-        while ((r = in.read(buffer)) > 0) {
-          sha.update(buffer, 0, r);
-          out.write(buffer, 0, r);
-          n += r;
-        }
-      }
+      MessageDigest sha = DigestingOutputStream.newSha256();
+      long n = copyHashing(file, out, sha);
       String hex = HexFormat.of().formatHex(sha.digest());
       if (n != size || !hex.equals(digest.hex())) {
         // Thrown before the upload is committed (the PUT with the digest is never sent).
