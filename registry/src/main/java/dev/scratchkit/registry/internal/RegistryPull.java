@@ -1,4 +1,4 @@
-package dev.scratchkit.internal.registry;
+package dev.scratchkit.registry.internal;
 
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.blob.Blob;
@@ -6,17 +6,15 @@ import com.google.cloud.tools.jib.http.ResponseException;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.scratchkit.elf.Platform;
 import dev.scratchkit.internal.oci.BlobStore;
-import dev.scratchkit.internal.oci.DigestingOutputStream;
 import dev.scratchkit.internal.oci.ImageJson;
 import dev.scratchkit.internal.oci.Json;
-import dev.scratchkit.internal.oci.Layouts;
 import dev.scratchkit.internal.oci.MediaTypes;
 import dev.scratchkit.internal.oci.read.JsonDoc;
 import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.OciException;
 import dev.scratchkit.oci.OciImages;
 import dev.scratchkit.oci.ProgressListener;
-import dev.scratchkit.oci.RegistryException;
+import dev.scratchkit.registry.RegistryException;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -110,7 +108,7 @@ public final class RegistryPull {
       Path tmp = staging.resolve(".tmp");
       BlobStore.replaceAtomically(staging.resolve("oci-layout"), ImageJson.ociLayout(), tmp);
       BlobStore.replaceAtomically(staging.resolve("index.json"), ImageJson.bytes(index), tmp);
-      Layouts.deleteTree(tmp);
+      RegistryPush.deleteTree(tmp);
       BlobStore.syncDirectory(store.dir());
       moveIntoPlace(name, staging, target);
       LOG.info("pulled {} ({}) into {}", name, pulled.digest(), target);
@@ -134,7 +132,7 @@ public final class RegistryPull {
         Arrays.fill(settings.password(), '\0');
       }
       try {
-        Layouts.deleteTree(staging);
+        RegistryPush.deleteTree(staging);
       } catch (IOException e) {
         LOG.warn("cannot delete the staging directory {}: {}", staging, e.toString());
       }
@@ -370,7 +368,7 @@ public final class RegistryPull {
         throw new Refused("the manifest reply for " + reference + " was not seen by the transport; this is a bug in"
             + " scratchkit's pull, please report it");
       }
-      Digest actual = Digest.ofSha256(DigestingOutputStream.newSha256().digest(body.bytes()));
+      Digest actual = Digest.ofSha256(RegistryPush.newSha256().digest(body.bytes()));
       if (expected != null && (!actual.equals(expected) || body.bytes().length != expectedSize)) {
         throw new Refused("the registry sent other bytes for the manifest " + expected + " (" + expectedSize
             + " bytes): they are " + body.bytes().length + " bytes with digest " + actual + ", so the manifest was"
@@ -515,7 +513,7 @@ public final class RegistryPull {
     private final Digest digest;
     private final long size;
     private final String what;
-    private final java.security.MessageDigest sha = DigestingOutputStream.newSha256();
+    private final java.security.MessageDigest sha = RegistryPush.newSha256();
     private long count;
 
     Checked(OutputStream out, Digest digest, long size, String what) {

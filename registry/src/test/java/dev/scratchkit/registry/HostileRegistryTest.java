@@ -1,6 +1,6 @@
-package dev.scratchkit.oci.registry;
+package dev.scratchkit.registry;
 
-import static dev.scratchkit.oci.registry.ScriptedServer.send;
+import static dev.scratchkit.registry.ScriptedServer.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -10,8 +10,8 @@ import dev.scratchkit.oci.ImageSpec;
 import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
-import dev.scratchkit.oci.Registry;
-import dev.scratchkit.oci.RegistryException;
+import dev.scratchkit.registry.Registry;
+import dev.scratchkit.registry.RegistryException;
 import dev.scratchkit.elf.Platform;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.scratchkit.internal.registry;
+package dev.scratchkit.registry.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,10 +1,19 @@
-package dev.scratchkit.oci;
+package dev.scratchkit.registry;
 
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.elf.Platform;
-import dev.scratchkit.internal.registry.RegistryPull;
-import dev.scratchkit.internal.registry.RegistryPush;
-import dev.scratchkit.internal.registry.RegistryRef;
+import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.ImageTarget;
+import dev.scratchkit.oci.LayerCache;
+import dev.scratchkit.oci.LayerCompression;
+import dev.scratchkit.oci.OciException;
+import dev.scratchkit.oci.OciImages;
+import dev.scratchkit.oci.OciLayout;
+import dev.scratchkit.oci.ProgressListener;
+import dev.scratchkit.oci.WriteResult;
+import dev.scratchkit.registry.internal.RegistryPull;
+import dev.scratchkit.registry.internal.RegistryPush;
+import dev.scratchkit.registry.internal.RegistryRef;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -60,18 +69,21 @@ public final class Registry implements ImageTarget {
   private final Path dockerConfig;
   private final CaBundle trust;
   private final boolean insecure;
-  private final LayerSettings layers;
+  private final LayerCompression compression;
+  /** The layer cache, or null for {@link LayerCache#defaults()} resolved when pushing. */
+  private final LayerCache cache;
   private final Duration timeout;
 
   private Registry(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, LayerSettings layers, Duration timeout) {
+      boolean insecure, LayerCompression compression, LayerCache cache, Duration timeout) {
     this.reference = reference;
     this.user = user;
     this.password = password;
     this.dockerConfig = dockerConfig;
     this.trust = trust;
     this.insecure = insecure;
-    this.layers = layers;
+    this.compression = compression;
+    this.cache = cache;
     this.timeout = timeout;
   }
 
@@ -85,8 +97,8 @@ public final class Registry implements ImageTarget {
    * @throws OciException if the reference is not valid or names a digest
    */
   public static Registry image(String reference) {
-    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerSettings.DEFAULT,
-        Duration.ofMinutes(DEFAULT_TIMEOUT_MINUTES));
+    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerCompression.gzip(),
+        null, Duration.ofMinutes(DEFAULT_TIMEOUT_MINUTES));
   }
 
   /**
@@ -97,7 +109,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if none is given or one is not a valid tag
    */
   public Registry tag(String... tags) {
-    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, layers, timeout);
+    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -111,7 +123,7 @@ public final class Registry implements ImageTarget {
   public Registry credentials(String user, char[] password) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(password, "password");
-    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, layers, timeout);
+    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -123,7 +135,7 @@ public final class Registry implements ImageTarget {
    */
   public Registry dockerConfig(Path configJson) {
     Path p = Objects.requireNonNull(configJson, "configJson").toAbsolutePath().normalize();
-    return new Registry(reference, user, password, p, trust, insecure, layers, timeout);
+    return new Registry(reference, user, password, p, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -140,7 +152,7 @@ public final class Registry implements ImageTarget {
       throw new OciException("an empty CA bundle was given to trust() for registry " + reference
           + "; it would trust no registry, give the CA that signed the registry's certificate");
     }
-    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, layers, timeout);
+    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, compression, cache, timeout);
   }
 
   /**
@@ -150,7 +162,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry insecure() {
-    return new Registry(reference, user, password, dockerConfig, trust, true, layers, timeout);
+    return new Registry(reference, user, password, dockerConfig, trust, true, compression, cache, timeout);
   }
 
   /**
@@ -161,7 +173,8 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compressionLevel(int level) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withGzipLevel(level), timeout);
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, LayerCompression.gzip(level), cache,
+        timeout);
   }
 
   /**
@@ -173,8 +186,9 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compression(LayerCompression compression) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCompression(compression),
-        timeout);
+    Objects.requireNonNull(compression, "compression");
+    OciLayout.at(Path.of("")).compression(compression); // the layouts' own check: zstd needs zstd-jni
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -186,7 +200,8 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry cache(LayerCache cache) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCache(cache), timeout);
+    Objects.requireNonNull(cache, "cache");
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -205,7 +220,7 @@ public final class Registry implements ImageTarget {
       throw new OciException("the push timeout for " + description() + " must be more than zero, not " + timeout
           + "; give e.g. Duration.ofMinutes(30)");
     }
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers, timeout);
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /** {@return the longest the upload (or a pull) may take} */
@@ -277,10 +292,10 @@ public final class Registry implements ImageTarget {
     return RegistryPull.pull(settings(LayerCache.disabled()), platform, layoutDir);
   }
 
-  private RegistryPush.Settings settings(LayerCache cache) {
+  private RegistryPush.Settings settings(LayerCache layerCache) {
     return new RegistryPush.Settings(reference, user,
         password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
-        layers.compression(), cache, timeout, description());
+        compression, layerCache, timeout, description());
   }
 
   @Override
@@ -290,12 +305,16 @@ public final class Registry implements ImageTarget {
 
   @Override
   public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
-    return push(Targets.indexImages(images, description()), true, listener);
+    Objects.requireNonNull(images, "images");
+    if (images.isEmpty()) {
+      throw new OciException("an image index needs at least one image; none was given for " + description());
+    }
+    return push(List.copyOf(images), true, listener);
   }
 
   private WriteResult push(List<ImageSpec> images, boolean index, ProgressListener listener) {
     Objects.requireNonNull(listener, "listener");
-    return RegistryPush.push(settings(layers.cacheOrDefault()), images, index, listener);
+    return RegistryPush.push(settings(cache != null ? cache : LayerCache.defaults()), images, index, listener);
   }
 
   /** E.g. {@code registry 127.0.0.1:5000/app:1,latest}; never shows credentials. */

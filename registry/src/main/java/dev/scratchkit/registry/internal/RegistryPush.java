@@ -1,4 +1,4 @@
-package dev.scratchkit.internal.registry;
+package dev.scratchkit.registry.internal;
 
 import com.google.api.client.http.HttpTransport;
 import com.google.cloud.tools.jib.api.Credential;
@@ -15,18 +15,15 @@ import com.google.cloud.tools.jib.http.ResponseException;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
 import dev.scratchkit.certs.CaBundle;
-import dev.scratchkit.internal.oci.DigestingOutputStream;
-import dev.scratchkit.internal.oci.ImageWriter;
-import dev.scratchkit.internal.oci.LayerCompression;
-import dev.scratchkit.internal.oci.Layouts;
-import dev.scratchkit.internal.oci.StagingListener;
 import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.ImageSpec;
 import dev.scratchkit.oci.LayerCache;
+import dev.scratchkit.oci.LayerCompression;
 import dev.scratchkit.oci.LayerDescriptor;
+import dev.scratchkit.oci.OciLayout;
 import dev.scratchkit.oci.ProgressListener;
-import dev.scratchkit.oci.RegistryException;
 import dev.scratchkit.oci.WriteResult;
+import dev.scratchkit.registry.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -40,6 +37,7 @@ import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
@@ -67,8 +65,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Pushes images to a registry through jib-core's {@code RegistryClient}.
  *
- * <p>The images are first written to a private temporary OCI layout by the same code as
- * {@code OciLayout}; the push then sends those files unchanged (blobs with
+ * <p>The images are first written to a private temporary {@link OciLayout} (core's one producer of
+ * image bytes, through its public API); the push then sends those files unchanged (blobs with
  * {@code Blobs.from(Path)}, manifests through {@link RawManifest}), so the bytes and digests
  * match a layout's. jib's HTTP client is built without its retry loop (which backs off for up
  * to 15 minutes on a refused connection) and with transports that always verify TLS: its
@@ -96,7 +94,7 @@ public final class RegistryPush {
    * @param where the target's description
    */
   public record Settings(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, dev.scratchkit.oci.LayerCompression compression, LayerCache cache, Duration timeout,
+      boolean insecure, LayerCompression compression, LayerCache cache, Duration timeout,
       String where) {
 
     /** Never shows the password. */
@@ -108,7 +106,6 @@ public final class RegistryPush {
 
   /** Writes the images to a temporary layout, then pushes blobs, manifests and tags. */
   public static WriteResult push(Settings settings, List<ImageSpec> images, boolean index, ProgressListener listener) {
-    ImageWriter.preflight(images);
     Path staging;
     try {
       staging = Files.createTempDirectory("scratchkit-push-");
@@ -119,22 +116,81 @@ public final class RegistryPush {
     }
     try {
       Path layout = staging.resolve("layout");
-      ImageWriter.Written written = Layouts.write(layout, List.of("push"), images, index,
-          LayerCompression.of(settings.compression()), new StagingListener(listener), settings.where(),
-          settings.cache());
+      OciLayout target = OciLayout.at(layout).tag("push").compression(settings.compression()).cache(settings.cache());
+      ProgressListener staged = new StagingListener(listener);
+      WriteResult written = index ? target.writeIndex(images, staged) : target.write(images.get(0), staged);
       new Session(settings, layout.resolve("blobs").resolve("sha256"), listener).push(written);
       LOG.info("pushed {} to {}", written.digest(), settings.where());
       listener.targetWritten(written.digest(), settings.where());
-      return written.toResult(settings.where());
+      return retarget(written, settings.where());
     } finally {
       if (settings.password() != null) {
         Arrays.fill(settings.password(), '\0');
       }
       try {
-        Layouts.deleteTree(staging);
+        deleteTree(staging);
       } catch (IOException e) {
         LOG.warn("cannot delete the staging directory {}: {}", staging, e.toString());
       }
+    }
+  }
+
+  /** The staging layout's result, as the registry's. */
+  private static WriteResult retarget(WriteResult r, String where) {
+    return new WriteResult(r.digest(), r.mediaType(), r.size(), where, r.configDigest(), r.layers(),
+        r.manifests().stream().map(m -> retarget(m, where)).toList());
+  }
+
+  /** Deletes a directory tree (a staging directory of ours), without following symbolic links. */
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(dir);
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /**
+   * The listener of the staging layout: its layers are the push's layers, so their events pass
+   * on, but the staging's skipped blobs and finished target are not the registry's.
+   */
+  private record StagingListener(ProgressListener target) implements ProgressListener {
+    @Override
+    public void layerStarted(int index, int entryCount) {
+      target.layerStarted(index, entryCount);
+    }
+
+    @Override
+    public void layerProgress(int index, long contentBytesDone, long contentBytesTotal) {
+      target.layerProgress(index, contentBytesDone, contentBytesTotal);
+    }
+
+    @Override
+    public void layerFinished(int index, LayerDescriptor layer) {
+      target.layerFinished(index, layer);
+    }
+  }
+
+  /** A new SHA-256 digest (every JDK has it). */
+  static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
     }
   }
 
@@ -258,22 +314,22 @@ public final class RegistryPush {
       return ref;
     }
 
-    void push(ImageWriter.Written written) {
+    void push(WriteResult written) {
       startDeadline();
       Runnable loud = RegistryHttp.pushing();
       try {
         RegistryClient client = connect(null);
         int[] counts = new int[2]; // uploaded, skipped
         Map<Digest, Long> uploaded = new LinkedHashMap<>();
-        List<ImageWriter.Written> manifests = written.manifests().isEmpty() ? List.of(written) : written.manifests();
-        for (ImageWriter.Written m : manifests) {
+        List<WriteResult> manifests = written.manifests().isEmpty() ? List.of(written) : written.manifests();
+        for (WriteResult m : manifests) {
           for (LayerDescriptor layer : m.layers()) {
             pushBlob(client, layer.digest(), layer.size(), uploaded, counts);
           }
-          pushBlob(client, m.config(), Files.size(blob(m.config())), uploaded, counts);
+          pushBlob(client, m.configDigest(), Files.size(blob(m.configDigest())), uploaded, counts);
         }
         if (!written.manifests().isEmpty()) {
-          for (ImageWriter.Written m : manifests) {
+          for (WriteResult m : manifests) {
             pushManifest(client, m, m.digest().toString());
           }
         }
@@ -323,7 +379,7 @@ public final class RegistryPush {
       counts[0]++;
     }
 
-    private void pushManifest(RegistryClient client, ImageWriter.Written m, String reference)
+    private void pushManifest(RegistryClient client, WriteResult m, String reference)
         throws IOException, com.google.cloud.tools.jib.api.RegistryException {
       byte[] bytes = Files.readAllBytes(blob(m.digest()));
       digestWarnings.clear();
@@ -638,7 +694,7 @@ public final class RegistryPush {
 
   /** {@code [sha256:hex, size]} of a file. */
   private static String[] sha256(Path file) throws IOException {
-    MessageDigest sha = DigestingOutputStream.newSha256();
+    MessageDigest sha = newSha256();
     long n = copyHashing(file, OutputStream.nullOutputStream(), sha);
     return new String[] {"sha256:" + HexFormat.of().formatHex(sha.digest()), Long.toString(n)};
   }
@@ -672,7 +728,7 @@ public final class RegistryPush {
 
     @Override
     public BlobDescriptor writeTo(OutputStream out) throws IOException {
-      MessageDigest sha = DigestingOutputStream.newSha256();
+      MessageDigest sha = newSha256();
       long n = copyHashing(file, out, sha);
       String hex = HexFormat.of().formatHex(sha.digest());
       if (n != size || !hex.equals(digest.hex())) {
