@@ -21,8 +21,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A container registry (Docker Registry HTTP API v2 / OCI distribution) as target, pushed to
- * through jib-core's registry client.
+ * A container registry (Docker Registry HTTP API v2 / OCI distribution) as target.
  *
  * <p>The registry gets exactly the bytes an {@link OciLayout} gets for the same image: the
  * same layer blobs, config and manifest (or index), so the digest seen locally is the digest
@@ -34,8 +33,12 @@ import java.util.Objects;
  * {@link #trust(CaBundle)}. Plain HTTP is used only for a loopback registry
  * ({@code localhost}, {@code 127.x.x.x}, {@code [::1]}) or after {@link #insecure()}, and
  * only when the registry does not speak TLS; certificate checks are never switched off.
- * Requests are not retried; each connect and read is bounded by jib's HTTP timeout (20 s, the
- * {@code jib.httpTimeout} system property in milliseconds), and the whole upload by
+ * A call that fails for a reason that passes (the connection reset or closed under it, HTTP 429,
+ * 502, 503 or 504) is tried again, at most 5 times in all, after 0.5, 1, 2 and 4 s or as long as
+ * the registry's {@code Retry-After} asks, each retry logged at info; a refused connection, TLS
+ * and authentication failures are not retried. Each connect and read is bounded by the HTTP
+ * timeout (20 s, the {@code jib.httpTimeout} system property in milliseconds), and the whole
+ * upload, retries and their waits included, by
  * {@link #timeout(Duration)} ({@value #DEFAULT_TIMEOUT_MINUTES} minutes unless set), so a registry
  * that answers one byte at a time cannot hold a push forever.
  *
@@ -44,7 +47,7 @@ import java.util.Objects;
  * {@code auths}, {@code credHelpers} and {@code credsStore}) and the well-known credential
  * helpers; otherwise anonymous. A credential helper ({@code docker-credential-<name>} on the
  * {@code PATH}) gets 30 seconds and 64 KiB of output. Credentials, a helper's output and the
- * config's contents are never logged (at any level, jib's and the HTTP client's own logging
+ * config's contents are never logged (at any level, the HTTP client's own logging
  * included) and never part of a message.
  *
  * <p><b>Pull.</b> {@link #pullTo(Path)} copies an image from the registry into a new OCI layout

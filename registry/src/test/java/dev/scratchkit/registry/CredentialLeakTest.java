@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a secret and echo it on stderr, a hanging and a flooding helper, Docker configs with broken
  * {@code auth} values, and a valid helper against Debian's docker-registry with htpasswd and
  * TLS. All run in a child JVM with every slf4j logger at TRACE and java.util.logging at ALL
- * (jib's log events, Apache HttpClient's header and wire logs, google-http-client's request
+ * (our request lines, Apache HttpClient's header and wire logs, the HTTP client's connection
  * logs): the secret and the password appear in no log line, no message, no stack trace and no
  * {@code toString()}.
  */
@@ -102,9 +102,9 @@ class CredentialLeakTest {
       Path saved = Files.writeString(Files.createDirectories(Path.of("target")).resolve("credential-leak-output.txt"), all);
       assertThat(run.exitCode()).as(run.describe()).isZero();
 
-      // The capture sees everything: our trace lines, jib's events, Apache HttpClient's JUL logging.
+      // The capture sees everything: our trace lines, our requests, Apache HttpClient's JUL logging.
       assertThat(all).contains("slf4j trace enabled: true")
-          .contains("DEBUG dev.scratchkit.registry.internal.RegistryPush - jib: ")
+          .contains("DEBUG dev.scratchkit.registry.internal.DistributionClient - GET /v2/")
           .contains("org.apache.http.impl.conn.PoolingHttpClientConnectionManager")
           .contains("org.apache.http.impl.execchain.MainClientExec");
 
