@@ -248,11 +248,6 @@ public final class RegistryPush {
       return client;
     }
 
-    /** The TLS context of this session's registry: only the given CAs, or null for the JVM default. */
-    SSLContext tls() {
-      return sslContext();
-    }
-
     /** Starts the overall deadline of this session. */
     Deadline startDeadline() {
       deadline = new Deadline(settings.timeout(), settings.where());
