@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>An image in a registry is examined once pulled into a layout with
- * {@link dev.scratchkit.oci.Registry#pullTo(Path)}, which returns the layout's directory (and
+ * {@code dev.scratchkit.registry.Registry.pullTo(Path)} (module {@code scratchkit-registry}), which returns the layout's directory (and
  * verifies every manifest and blob against its digest on the way); the findings are those of the
  * same image in any other form:
  *

@@ -1,4 +1,4 @@
-package dev.scratchkit.oci.registry;
+package dev.scratchkit.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,8 +16,8 @@ import dev.scratchkit.oci.OciLayout;
 import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerDescriptor;
 import dev.scratchkit.oci.ProgressListener;
-import dev.scratchkit.oci.Registry;
-import dev.scratchkit.oci.RegistryException;
+import dev.scratchkit.registry.Registry;
+import dev.scratchkit.registry.RegistryException;
 import dev.scratchkit.oci.WriteResult;
 import dev.scratchkit.testkit.Fixtures;
 import dev.scratchkit.testkit.LocalRegistry;
@@ -55,7 +55,7 @@ class RegistryPushTest {
 
   static {
     // Our push logs at debug; show it so the password check below sees every line we write.
-    System.setProperty("org.slf4j.simpleLogger.log.dev.scratchkit.internal.registry", "debug");
+    System.setProperty("org.slf4j.simpleLogger.log.dev.scratchkit.registry.internal", "debug");
   }
 
   private static final Instant CREATED = Instant.parse("2024-01-02T03:04:05Z");

@@ -1,6 +1,6 @@
-package dev.scratchkit.oci.registry;
+package dev.scratchkit.registry;
 
-import static dev.scratchkit.oci.registry.ScriptedServer.send;
+import static dev.scratchkit.registry.ScriptedServer.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -10,8 +10,8 @@ import dev.scratchkit.oci.ImageSpec;
 import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
-import dev.scratchkit.oci.Registry;
-import dev.scratchkit.oci.RegistryException;
+import dev.scratchkit.registry.Registry;
+import dev.scratchkit.registry.RegistryException;
 import dev.scratchkit.elf.Platform;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -111,12 +111,12 @@ class HostileRegistryTest {
   @Test
   void anUploadWithoutOrWithAMalformedLocationIsNamed() throws Exception {
     assertThat(pushTo(untilUpload("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")).getMessage())
-        .contains("the registry refused while uploading blob sha256:")
-        .contains("Expected 1 'Location' header, but found 0");
+        .contains("its reply is not what a registry sends while uploading blob sha256:")
+        .contains("opened an upload for blob sha256:").contains("(HTTP 202) without a Location header to send it to");
     RegistryException bad = pushTo(untilUpload("HTTP/1.1 202 Accepted\r\nLocation: http://[::bad\r\n"
         + "Content-Length: 0\r\n\r\n"));
     assertThat(bad.getMessage()).contains("its reply is not what a registry sends while uploading blob sha256:")
-        .contains("Invalid authority field: [::bad");
+        .contains("the registry's upload Location \"http://[::bad\" for blob sha256:").contains("is not a URL");
   }
 
   @Test
@@ -125,7 +125,7 @@ class HostileRegistryTest {
         ? "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=garbage,,,===\r\nContent-Length: 0\r\n\r\n"
         : "HTTP/1.1 500 Oops\r\nContent-Length: 8\r\n\r\nnot json"));
     assertThat(e.getMessage()).contains("while authenticating")
-        .contains("'realm' was not found in the 'WWW-Authenticate' header");
+        .contains("the registry's token service realm \"garbage\" is not a URL").contains(NOT_A_REGISTRY);
   }
 
   @Test
@@ -186,7 +186,7 @@ class HostileRegistryTest {
     String basic = java.util.Base64.getEncoder().encodeToString(("alice:" + secret).getBytes(StandardCharsets.UTF_8));
     ScriptedServer.Reply echo = (m, p, h, out) -> {
       if (p.equals("/v2/")) {
-        send(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        send(out, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"echo\"\r\nContent-Length: 2\r\n\r\n{}");
         return;
       }
       if (m.equals("HEAD")) {

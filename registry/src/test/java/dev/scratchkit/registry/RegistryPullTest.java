@@ -1,6 +1,6 @@
-package dev.scratchkit.oci.registry;
+package dev.scratchkit.registry;
 
-import static dev.scratchkit.oci.registry.ScriptedServer.send;
+import static dev.scratchkit.registry.ScriptedServer.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,8 +21,8 @@ import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciImages;
 import dev.scratchkit.oci.OciLayout;
-import dev.scratchkit.oci.Registry;
-import dev.scratchkit.oci.RegistryException;
+import dev.scratchkit.registry.Registry;
+import dev.scratchkit.registry.RegistryException;
 import dev.scratchkit.oci.WriteResult;
 import dev.scratchkit.testkit.Fixtures;
 import dev.scratchkit.testkit.LocalRegistry;

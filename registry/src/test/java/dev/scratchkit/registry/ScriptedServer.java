@@ -1,4 +1,4 @@
-package dev.scratchkit.oci.registry;
+package dev.scratchkit.registry;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

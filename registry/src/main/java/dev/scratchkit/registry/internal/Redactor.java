@@ -1,4 +1,4 @@
-package dev.scratchkit.internal.registry;
+package dev.scratchkit.registry.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Removes secrets from text that came from elsewhere (jib-core's log events, exception messages
- * of jib, the HTTP client or a registry's reply) before it reaches a log line or a message.
+ * Removes secrets from text that came from elsewhere (exception messages
+ * of the HTTP client or a registry's reply) before it reaches a log line or a message.
  *
  * <p>Two layers: the secrets this push knows (password, token, their {@code user:password}
  * base64) are replaced wherever they appear, and whatever looks like a credential is masked

@@ -1,4 +1,4 @@
-package dev.scratchkit.internal.registry;
+package dev.scratchkit.registry.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;

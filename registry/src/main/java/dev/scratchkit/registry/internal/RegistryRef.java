@@ -1,4 +1,4 @@
-package dev.scratchkit.internal.registry;
+package dev.scratchkit.registry.internal;
 
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
@@ -89,7 +89,12 @@ public record RegistryRef(String registry, String repository, List<String> tags)
 
   /** True for {@code localhost}, 127.0.0.0/8 and {@code [::1]}: plain HTTP is allowed there. */
   public boolean isLoopback() {
-    String h = host();
+    return isLoopbackHost(host());
+  }
+
+  /** As {@link #isLoopback()}, for a host name as a URI gives it (IPv6 in brackets). */
+  static boolean isLoopbackHost(String host) {
+    String h = host == null ? "" : host.toLowerCase(Locale.ROOT);
     return h.equals("localhost") || h.equals("[::1]") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   }
 

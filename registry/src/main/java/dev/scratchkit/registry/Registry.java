@@ -1,10 +1,19 @@
-package dev.scratchkit.oci;
+package dev.scratchkit.registry;
 
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.elf.Platform;
-import dev.scratchkit.internal.registry.RegistryPull;
-import dev.scratchkit.internal.registry.RegistryPush;
-import dev.scratchkit.internal.registry.RegistryRef;
+import dev.scratchkit.oci.ImageSpec;
+import dev.scratchkit.oci.ImageTarget;
+import dev.scratchkit.oci.LayerCache;
+import dev.scratchkit.oci.LayerCompression;
+import dev.scratchkit.oci.OciException;
+import dev.scratchkit.oci.OciImages;
+import dev.scratchkit.oci.OciLayout;
+import dev.scratchkit.oci.ProgressListener;
+import dev.scratchkit.oci.WriteResult;
+import dev.scratchkit.registry.internal.RegistryPull;
+import dev.scratchkit.registry.internal.RegistryPush;
+import dev.scratchkit.registry.internal.RegistryRef;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -12,8 +21,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A container registry (Docker Registry HTTP API v2 / OCI distribution) as target, pushed to
- * through jib-core's registry client.
+ * A container registry (Docker Registry HTTP API v2 / OCI distribution) as target.
  *
  * <p>The registry gets exactly the bytes an {@link OciLayout} gets for the same image: the
  * same layer blobs, config and manifest (or index), so the digest seen locally is the digest
@@ -25,8 +33,12 @@ import java.util.Objects;
  * {@link #trust(CaBundle)}. Plain HTTP is used only for a loopback registry
  * ({@code localhost}, {@code 127.x.x.x}, {@code [::1]}) or after {@link #insecure()}, and
  * only when the registry does not speak TLS; certificate checks are never switched off.
- * Requests are not retried; each connect and read is bounded by jib's HTTP timeout (20 s, the
- * {@code jib.httpTimeout} system property in milliseconds), and the whole upload by
+ * A call that fails for a reason that passes (the connection reset or closed under it, HTTP 429,
+ * 502, 503 or 504) is tried again, at most 5 times in all, after 0.5, 1, 2 and 4 s or as long as
+ * the registry's {@code Retry-After} asks, each retry logged at info; a refused connection, TLS
+ * and authentication failures are not retried. Each connect and read is bounded by the HTTP
+ * timeout (20 s, the {@code jib.httpTimeout} system property in milliseconds), and the whole
+ * upload, retries and their waits included, by
  * {@link #timeout(Duration)} ({@value #DEFAULT_TIMEOUT_MINUTES} minutes unless set), so a registry
  * that answers one byte at a time cannot hold a push forever.
  *
@@ -35,7 +47,7 @@ import java.util.Objects;
  * {@code auths}, {@code credHelpers} and {@code credsStore}) and the well-known credential
  * helpers; otherwise anonymous. A credential helper ({@code docker-credential-<name>} on the
  * {@code PATH}) gets 30 seconds and 64 KiB of output. Credentials, a helper's output and the
- * config's contents are never logged (at any level, jib's and the HTTP client's own logging
+ * config's contents are never logged (at any level, the HTTP client's own logging
  * included) and never part of a message.
  *
  * <p><b>Pull.</b> {@link #pullTo(Path)} copies an image from the registry into a new OCI layout
@@ -60,18 +72,21 @@ public final class Registry implements ImageTarget {
   private final Path dockerConfig;
   private final CaBundle trust;
   private final boolean insecure;
-  private final LayerSettings layers;
+  private final LayerCompression compression;
+  /** The layer cache, or null for {@link LayerCache#defaults()} resolved when pushing. */
+  private final LayerCache cache;
   private final Duration timeout;
 
   private Registry(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, LayerSettings layers, Duration timeout) {
+      boolean insecure, LayerCompression compression, LayerCache cache, Duration timeout) {
     this.reference = reference;
     this.user = user;
     this.password = password;
     this.dockerConfig = dockerConfig;
     this.trust = trust;
     this.insecure = insecure;
-    this.layers = layers;
+    this.compression = compression;
+    this.cache = cache;
     this.timeout = timeout;
   }
 
@@ -85,8 +100,8 @@ public final class Registry implements ImageTarget {
    * @throws OciException if the reference is not valid or names a digest
    */
   public static Registry image(String reference) {
-    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerSettings.DEFAULT,
-        Duration.ofMinutes(DEFAULT_TIMEOUT_MINUTES));
+    return new Registry(RegistryRef.parse(reference), null, null, null, null, false, LayerCompression.gzip(),
+        null, Duration.ofMinutes(DEFAULT_TIMEOUT_MINUTES));
   }
 
   /**
@@ -97,7 +112,7 @@ public final class Registry implements ImageTarget {
    * @throws OciException if none is given or one is not a valid tag
    */
   public Registry tag(String... tags) {
-    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, layers, timeout);
+    return new Registry(reference.plusTags(tags), user, password, dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -111,7 +126,7 @@ public final class Registry implements ImageTarget {
   public Registry credentials(String user, char[] password) {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(password, "password");
-    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, layers, timeout);
+    return new Registry(reference, user, password.clone(), dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -123,7 +138,7 @@ public final class Registry implements ImageTarget {
    */
   public Registry dockerConfig(Path configJson) {
     Path p = Objects.requireNonNull(configJson, "configJson").toAbsolutePath().normalize();
-    return new Registry(reference, user, password, p, trust, insecure, layers, timeout);
+    return new Registry(reference, user, password, p, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -140,7 +155,7 @@ public final class Registry implements ImageTarget {
       throw new OciException("an empty CA bundle was given to trust() for registry " + reference
           + "; it would trust no registry, give the CA that signed the registry's certificate");
     }
-    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, layers, timeout);
+    return new Registry(reference, user, password, dockerConfig, certificateAuthorities, insecure, compression, cache, timeout);
   }
 
   /**
@@ -150,7 +165,7 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry insecure() {
-    return new Registry(reference, user, password, dockerConfig, trust, true, layers, timeout);
+    return new Registry(reference, user, password, dockerConfig, trust, true, compression, cache, timeout);
   }
 
   /**
@@ -161,7 +176,8 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compressionLevel(int level) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withGzipLevel(level), timeout);
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, LayerCompression.gzip(level), cache,
+        timeout);
   }
 
   /**
@@ -173,8 +189,9 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry compression(LayerCompression compression) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCompression(compression),
-        timeout);
+    Objects.requireNonNull(compression, "compression");
+    OciLayout.at(Path.of("")).compression(compression); // the layouts' own check: zstd needs zstd-jni
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -186,7 +203,8 @@ public final class Registry implements ImageTarget {
    * @return a new target
    */
   public Registry cache(LayerCache cache) {
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers.withCache(cache), timeout);
+    Objects.requireNonNull(cache, "cache");
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /**
@@ -205,7 +223,7 @@ public final class Registry implements ImageTarget {
       throw new OciException("the push timeout for " + description() + " must be more than zero, not " + timeout
           + "; give e.g. Duration.ofMinutes(30)");
     }
-    return new Registry(reference, user, password, dockerConfig, trust, insecure, layers, timeout);
+    return new Registry(reference, user, password, dockerConfig, trust, insecure, compression, cache, timeout);
   }
 
   /** {@return the longest the upload (or a pull) may take} */
@@ -277,10 +295,10 @@ public final class Registry implements ImageTarget {
     return RegistryPull.pull(settings(LayerCache.disabled()), platform, layoutDir);
   }
 
-  private RegistryPush.Settings settings(LayerCache cache) {
+  private RegistryPush.Settings settings(LayerCache layerCache) {
     return new RegistryPush.Settings(reference, user,
         password == null ? null : Arrays.copyOf(password, password.length), dockerConfig, trust, insecure,
-        layers.compression(), cache, timeout, description());
+        compression, layerCache, timeout, description());
   }
 
   @Override
@@ -290,12 +308,16 @@ public final class Registry implements ImageTarget {
 
   @Override
   public WriteResult writeIndex(List<ImageSpec> images, ProgressListener listener) {
-    return push(Targets.indexImages(images, description()), true, listener);
+    Objects.requireNonNull(images, "images");
+    if (images.isEmpty()) {
+      throw new OciException("an image index needs at least one image; none was given for " + description());
+    }
+    return push(List.copyOf(images), true, listener);
   }
 
   private WriteResult push(List<ImageSpec> images, boolean index, ProgressListener listener) {
     Objects.requireNonNull(listener, "listener");
-    return RegistryPush.push(settings(layers.cacheOrDefault()), images, index, listener);
+    return RegistryPush.push(settings(cache != null ? cache : LayerCache.defaults()), images, index, listener);
   }
 
   /** E.g. {@code registry 127.0.0.1:5000/app:1,latest}; never shows credentials. */

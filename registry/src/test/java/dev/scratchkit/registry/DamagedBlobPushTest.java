@@ -1,4 +1,4 @@
-package dev.scratchkit.oci.registry;
+package dev.scratchkit.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,8 +11,8 @@ import dev.scratchkit.oci.LayerCache;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
 import dev.scratchkit.oci.OciLayout;
-import dev.scratchkit.oci.Registry;
-import dev.scratchkit.oci.RegistryException;
+import dev.scratchkit.registry.Registry;
+import dev.scratchkit.registry.RegistryException;
 import dev.scratchkit.oci.WriteResult;
 import dev.scratchkit.testkit.LocalRegistry;
 import dev.scratchkit.testkit.Tools;
@@ -84,6 +84,43 @@ class DamagedBlobPushTest {
       }
       assertThat(Files.exists(pulled.resolve("blobs/sha256").resolve(layer.hex()))).isTrue();
     }
+  }
+
+  @Test
+  void aDamagedCacheEntryIsNamedDroppedAndTheLayoutsDigestPushed() throws Exception {
+    Path cacheDir = tmp.resolve("cache");
+    LayerCache cache = LayerCache.at(cacheDir);
+    WriteResult local = OciLayout.at(tmp.resolve("layout")).cache(cache).write(image());
+    Digest layer = local.layers().get(0).digest();
+    Path entry = cachedBlob(cacheDir.resolve("layers-v1"), layer);
+    damageInPlace(entry);
+
+    try (LocalRegistry registry = LocalRegistry.start(tmp.resolve("registry"))) {
+      CapturedLog.Run<WriteResult> push = CapturedLog.during(() ->
+          Registry.image(registry.host() + "/damaged:1").cache(cache).write(image()));
+      assertThat(push.value().digest()).isEqualTo(local.digest());
+      assertThat(push.log()).contains("layer cache entry " + entry + " is damaged: it has digest sha256:")
+          .contains(" instead of " + layer);
+      Path pulled = tmp.resolve("pulled");
+      Tools.runOk(Tools.require("skopeo").toString(), "--insecure-policy", "copy", "--src-tls-verify=false",
+          "docker://" + registry.host() + "/damaged:1", "oci:" + pulled + ":latest");
+      assertThat(Tools.runOk("skopeo", "inspect", "oci:" + pulled + ":latest").stdout())
+          .contains("\"Digest\": \"" + local.digest() + "\"");
+    }
+    // The entry was rebuilt with good bytes.
+    assertThat(sha256(entry)).isEqualTo(layer.toString());
+  }
+
+  /** The blob file of the cache entry that records {@code d}. */
+  private static Path cachedBlob(Path cacheDir, Digest d) throws Exception {
+    try (Stream<Path> s = Files.list(cacheDir)) {
+      for (Path rec : s.filter(p -> p.toString().endsWith(".rec")).toList()) {
+        if (Files.readString(rec).contains("digest=" + d + "\n")) {
+          return Path.of(rec.toString().replace(".rec", ".blob"));
+        }
+      }
+    }
+    throw new AssertionError("no cache entry for " + d + " in " + cacheDir);
   }
 
   /** Flips bytes in the middle, keeping size and modification time. */

@@ -1,4 +1,4 @@
-package dev.scratchkit.oci.registry;
+package dev.scratchkit.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a secret and echo it on stderr, a hanging and a flooding helper, Docker configs with broken
  * {@code auth} values, and a valid helper against Debian's docker-registry with htpasswd and
  * TLS. All run in a child JVM with every slf4j logger at TRACE and java.util.logging at ALL
- * (jib's log events, Apache HttpClient's header and wire logs, google-http-client's request
+ * (our request lines, Apache HttpClient's header and wire logs, the HTTP client's connection
  * logs): the secret and the password appear in no log line, no message, no stack trace and no
  * {@code toString()}.
  */
@@ -102,58 +102,58 @@ class CredentialLeakTest {
       Path saved = Files.writeString(Files.createDirectories(Path.of("target")).resolve("credential-leak-output.txt"), all);
       assertThat(run.exitCode()).as(run.describe()).isZero();
 
-      // The capture sees everything: our trace lines, jib's events, Apache HttpClient's JUL logging.
+      // The capture sees everything: our trace lines, our requests, Apache HttpClient's JUL logging.
       assertThat(all).contains("slf4j trace enabled: true")
-          .contains("DEBUG dev.scratchkit.internal.registry.RegistryPush - jib: ")
+          .contains("DEBUG dev.scratchkit.registry.internal.DistributionClient - GET /v2/")
           .contains("org.apache.http.impl.conn.PoolingHttpClientConnectionManager")
           .contains("org.apache.http.impl.execchain.MainClientExec");
 
       String what = "cannot get the credentials for registry " + host + ": ";
       String notShown = "is not shown because it may hold a secret";
       assertThat(all)
-          .contains("CASE default-config-malformed-helper: FAILED dev.scratchkit.oci.RegistryException: " + what
+          .contains("CASE default-config-malformed-helper: FAILED dev.scratchkit.registry.RegistryException: " + what
               + "docker-credential-leaky (the credHelpers entry for " + host + " in " + dockerConfig.resolve("config.json")
               + ") did not print the JSON object {\"ServerURL\": ..., \"Username\": ..., \"Secret\": ...} a credential"
               + " helper must print; its output (" + ("{\"Username\":\"alice\",\"Secret\":\"" + SECRET + "\"").length()
               + " bytes on stdout, " + ("token " + SECRET + "\n").length()
               + " on stderr) " + notShown)
-          .contains("CASE a-failing-helper: FAILED dev.scratchkit.oci.RegistryException: " + what
+          .contains("CASE a-failing-helper: FAILED dev.scratchkit.registry.RegistryException: " + what
               + "docker-credential-failing (the credHelpers entry for " + host + " in ")
           .contains("failed with exit status 3; its output (" + (SECRET.length() + 1) + " bytes on stdout, "
               + (SECRET.length() + 6) + " on stderr) " + notShown)
-          .contains("CASE b-hang-helper: FAILED dev.scratchkit.oci.RegistryException: " + what
+          .contains("CASE b-hang-helper: FAILED dev.scratchkit.registry.RegistryException: " + what
               + "docker-credential-hang (the credHelpers entry for https://" + host)
           .contains("did not answer before the push deadline (timeout(Duration), 4 s) and was stopped")
-          .contains("CASE c-flood-helper: FAILED dev.scratchkit.oci.RegistryException: " + what
+          .contains("CASE c-flood-helper: FAILED dev.scratchkit.registry.RegistryException: " + what
               + "docker-credential-flood (the credsStore of ")
           .contains("printed more than 65536 bytes, not the short JSON object a credential helper prints, and was"
               + " stopped")
           .containsPattern("CASE d-good-helper: OK sha256:[0-9a-f]{64}")
-          .contains("CASE e-wrong-secret-helper: FAILED dev.scratchkit.oci.RegistryException: cannot push leak/app:1"
+          .contains("CASE e-wrong-secret-helper: FAILED dev.scratchkit.registry.RegistryException: cannot push leak/app:1"
               + " to registry " + host + ": HTTP 401 Unauthorized, the registry rejected the credentials from"
               + " credential helper docker-credential-wrong")
-          .contains("CASE f-notfound-helper: FAILED dev.scratchkit.oci.RegistryException: cannot push leak/app:1 to"
+          .contains("CASE f-notfound-helper: FAILED dev.scratchkit.registry.RegistryException: cannot push leak/app:1 to"
               + " registry " + host + ": HTTP 401 Unauthorized, the registry needs credentials and there are no"
               + " credentials")
-          .contains("CASE g-auth-without-colon: FAILED dev.scratchkit.oci.RegistryException: " + what
+          .contains("CASE g-auth-without-colon: FAILED dev.scratchkit.registry.RegistryException: " + what
               + "the Docker config " + configs.resolve("g-auth-without-colon/config.json") + " has the auths entry \""
               + host + "\" whose \"auth\" does not decode to user:password (there is no colon); run docker login "
               + host + " again, or give credentials(user, password)")
-          .contains("CASE h-auth-not-base64: FAILED dev.scratchkit.oci.RegistryException: " + what
+          .contains("CASE h-auth-not-base64: FAILED dev.scratchkit.registry.RegistryException: " + what
               + "the Docker config " + configs.resolve("h-auth-not-base64/config.json") + " has the auths entry \""
               + host + "\" whose \"auth\" is not valid base64")
-          .contains("CASE i-config-not-json: FAILED dev.scratchkit.oci.RegistryException: " + what
+          .contains("CASE i-config-not-json: FAILED dev.scratchkit.registry.RegistryException: " + what
               + "the Docker config " + configs.resolve("i-config-not-json/config.json") + " is not valid JSON (line 1,"
               + " column ")
           .containsPattern("CASE j-good-auth: OK sha256:[0-9a-f]{64}")
-          .contains("CASE k-identitytoken: FAILED dev.scratchkit.oci.RegistryException: cannot push leak/app to"
+          .contains("CASE k-identitytoken: FAILED dev.scratchkit.registry.RegistryException: cannot push leak/app to"
               + " registry " + host + ": it asks for a user name and password (basic auth), but the credentials from the"
               + " auths entry \"" + host + "\" (identitytoken) in " + configs.resolve("k-identitytoken/config.json")
               + " are an identity token")
-          .contains("CASE l-wrong-password: FAILED dev.scratchkit.oci.RegistryException: cannot push leak/app:1 to"
+          .contains("CASE l-wrong-password: FAILED dev.scratchkit.registry.RegistryException: cannot push leak/app:1 to"
               + " registry " + host + ": HTTP 401 Unauthorized, the registry rejected the credentials from the auths"
               + " entry \"https://" + host + "/v1/\" (username, password)")
-          .contains("CASE m-helper-name-with-slash: FAILED dev.scratchkit.oci.RegistryException: " + what
+          .contains("CASE m-helper-name-with-slash: FAILED dev.scratchkit.registry.RegistryException: " + what
               + "the Docker config " + configs.resolve("m-helper-name-with-slash/config.json") + " has a credHelpers"
               + " entry \"" + host + "\" that is not a credential helper name");
       assertThat(all).doesNotContain("StringIndexOutOfBoundsException").doesNotContain("Exception in thread");

@@ -1,38 +1,20 @@
-package dev.scratchkit.internal.registry;
+package dev.scratchkit.registry.internal;
 
-import com.google.api.client.http.HttpTransport;
 import com.google.cloud.tools.jib.api.Credential;
-import com.google.cloud.tools.jib.api.DescriptorDigest;
-import com.google.cloud.tools.jib.api.InsecureRegistryException;
-import com.google.cloud.tools.jib.api.LogEvent;
-import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
-import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
-import com.google.cloud.tools.jib.blob.Blob;
-import com.google.cloud.tools.jib.blob.BlobDescriptor;
-import com.google.cloud.tools.jib.event.EventHandlers;
-import com.google.cloud.tools.jib.http.FailoverHttpClient;
-import com.google.cloud.tools.jib.http.ResponseException;
-import com.google.cloud.tools.jib.registry.RegistryClient;
-import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
 import dev.scratchkit.certs.CaBundle;
-import dev.scratchkit.internal.oci.DigestingOutputStream;
-import dev.scratchkit.internal.oci.ImageWriter;
-import dev.scratchkit.internal.oci.LayerCompression;
-import dev.scratchkit.internal.oci.Layouts;
-import dev.scratchkit.internal.oci.StagingListener;
 import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.ImageSpec;
 import dev.scratchkit.oci.LayerCache;
+import dev.scratchkit.oci.LayerCompression;
 import dev.scratchkit.oci.LayerDescriptor;
+import dev.scratchkit.oci.OciLayout;
 import dev.scratchkit.oci.ProgressListener;
-import dev.scratchkit.oci.RegistryException;
 import dev.scratchkit.oci.WriteResult;
+import dev.scratchkit.registry.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
@@ -40,6 +22,7 @@ import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
@@ -54,30 +37,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import org.apache.http.entity.AbstractHttpEntity;
+import org.apache.http.impl.client.CloseableHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes images to a registry through jib-core's {@code RegistryClient}.
+ * Pushes images to a registry through {@link DistributionClient}.
  *
- * <p>The images are first written to a private temporary OCI layout by the same code as
- * {@code OciLayout}; the push then sends those files unchanged (blobs with
- * {@code Blobs.from(Path)}, manifests through {@link RawManifest}), so the bytes and digests
- * match a layout's. jib's HTTP client is built without its retry loop (which backs off for up
- * to 15 minutes on a refused connection) and with transports that always verify TLS: its
- * "insecure" failover then only ever falls back to plain HTTP, never to unchecked TLS.
+ * <p>The images are first written to a private temporary {@link OciLayout} (core's one producer of
+ * image bytes, through its public API); the push then sends those files unchanged (blobs with
+ * hashed again as they are sent, manifests as their bytes), so the bytes and digests
+ * match a layout's. TLS is always verified; plain HTTP is used only for a loopback (or
+ * {@code insecure()}) registry that does not answer a TLS handshake. Transient failures are
+ * retried by {@link Retries}, all within the push's {@link Deadline}.
  */
 public final class RegistryPush {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryPush.class);
-  private static final String USER_AGENT = "scratchkit";
 
   private RegistryPush() {}
 
@@ -96,7 +78,7 @@ public final class RegistryPush {
    * @param where the target's description
    */
   public record Settings(RegistryRef reference, String user, char[] password, Path dockerConfig, CaBundle trust,
-      boolean insecure, dev.scratchkit.oci.LayerCompression compression, LayerCache cache, Duration timeout,
+      boolean insecure, LayerCompression compression, LayerCache cache, Duration timeout,
       String where) {
 
     /** Never shows the password. */
@@ -108,7 +90,6 @@ public final class RegistryPush {
 
   /** Writes the images to a temporary layout, then pushes blobs, manifests and tags. */
   public static WriteResult push(Settings settings, List<ImageSpec> images, boolean index, ProgressListener listener) {
-    ImageWriter.preflight(images);
     Path staging;
     try {
       staging = Files.createTempDirectory("scratchkit-push-");
@@ -119,22 +100,81 @@ public final class RegistryPush {
     }
     try {
       Path layout = staging.resolve("layout");
-      ImageWriter.Written written = Layouts.write(layout, List.of("push"), images, index,
-          LayerCompression.of(settings.compression()), new StagingListener(listener), settings.where(),
-          settings.cache());
+      OciLayout target = OciLayout.at(layout).tag("push").compression(settings.compression()).cache(settings.cache());
+      ProgressListener staged = new StagingListener(listener);
+      WriteResult written = index ? target.writeIndex(images, staged) : target.write(images.get(0), staged);
       new Session(settings, layout.resolve("blobs").resolve("sha256"), listener).push(written);
       LOG.info("pushed {} to {}", written.digest(), settings.where());
       listener.targetWritten(written.digest(), settings.where());
-      return written.toResult(settings.where());
+      return retarget(written, settings.where());
     } finally {
       if (settings.password() != null) {
         Arrays.fill(settings.password(), '\0');
       }
       try {
-        Layouts.deleteTree(staging);
+        deleteTree(staging);
       } catch (IOException e) {
         LOG.warn("cannot delete the staging directory {}: {}", staging, e.toString());
       }
+    }
+  }
+
+  /** The staging layout's result, as the registry's. */
+  private static WriteResult retarget(WriteResult r, String where) {
+    return new WriteResult(r.digest(), r.mediaType(), r.size(), where, r.configDigest(), r.layers(),
+        r.manifests().stream().map(m -> retarget(m, where)).toList());
+  }
+
+  /** Deletes a directory tree (a staging directory of ours), without following symbolic links. */
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(dir);
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /**
+   * The listener of the staging layout: its layers are the push's layers, so their events pass
+   * on, but the staging's skipped blobs and finished target are not the registry's.
+   */
+  private record StagingListener(ProgressListener target) implements ProgressListener {
+    @Override
+    public void layerStarted(int index, int entryCount) {
+      target.layerStarted(index, entryCount);
+    }
+
+    @Override
+    public void layerProgress(int index, long contentBytesDone, long contentBytesTotal) {
+      target.layerProgress(index, contentBytesDone, contentBytesTotal);
+    }
+
+    @Override
+    public void layerFinished(int index, LayerDescriptor layer) {
+      target.layerFinished(index, layer);
+    }
+  }
+
+  /** A new SHA-256 digest (every JDK has it). */
+  static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
     }
   }
 
@@ -146,8 +186,6 @@ public final class RegistryPush {
     private final RegistryRef ref;
     private final Path blobs;
     private final ProgressListener listener;
-    private final List<String> digestWarnings = new ArrayList<>();
-    private final EventHandlers events;
     private final Redactor redactor = new Redactor();
     Deadline deadline;
     private String credentialSource = "no credentials";
@@ -168,73 +206,52 @@ public final class RegistryPush {
       this.ref = settings.reference();
       this.blobs = blobs;
       this.listener = listener;
-      this.events = EventHandlers.builder().add(LogEvent.class, this::onJibLog).build();
       if (settings.password() != null) {
         redactor.addCredential(settings.user(), new String(settings.password()));
       }
     }
 
-    /**
-     * jib's own log events. jib-core 0.27 emits them from {@code FailoverHttpClient} (failover
-     * warnings naming the URL), {@code RegistryEndpointCaller} (the class and message of an I/O
-     * error), {@code RegistryClient} (auth steps, the {@code WWW-Authenticate} value it could not
-     * use) and {@code ManifestPusher} (digest warnings); its credential retrievers, which log a
-     * helper's whole output, are not used (see {@link DockerCredentials}). Each event is
-     * scrubbed (no known secret, no header value, no URL query) and logged at debug only.
-     */
-    private void onJibLog(LogEvent event) {
-      String message = redactor.scrub(event.getMessage().replaceAll("\u001B\\[[0-9;]*m", ""));
-      if (event.getLevel() == LogEvent.Level.WARN && message.startsWith("Expected image digest")) {
-        digestWarnings.add(message);
-      }
-      LOG.debug("jib: {}", message);
-    }
-
-    /** The HTTP client of {@link #connect}, shut down by {@link #disconnect}. */
-    private FailoverHttpClient http;
+    /** The HTTP client of {@link #connect}, closed by {@link #disconnect}. */
+    private CloseableHttpClient http;
+    /** The retries of this session's calls, made by {@link #startDeadline}. */
+    Retries retries;
 
     /**
-     * Starts the deadline, finds out whether the registry speaks TLS, gets the credentials and
-     * authenticates (for a push, or with {@code pulling} for a pull). Pair with {@link #disconnect}.
+     * Finds out whether the registry speaks TLS, gets the credentials and authenticates (for a
+     * push, or with {@code pulling} for a pull), within the deadline started before. Pair with
+     * {@link #disconnect}.
      */
-    RegistryClient connect(Supplier<HttpTransport> transports)
-        throws IOException, com.google.cloud.tools.jib.api.RegistryException {
+    DistributionClient connect() throws IOException {
       SSLContext tls = sslContext();
       boolean plainHttp = false;
       if ((settings.insecure() || ref.isLoopback()) && ref.port() != -1) {
         step = "checking whether it speaks TLS";
         plainHttp = !speaksTls(tls);
       }
-      http = httpClient(plainHttp, transports != null ? transports : RegistryHttp.transports(tls, deadline));
+      http = RegistryHttp.client(tls, deadline);
       step = "getting the credentials";
       Credential credential = credential();
       hasCredential = credential != null;
       step = "authenticating";
-      RegistryClient client = RegistryClient.factory(events, ref.registry(), ref.repository(), http)
-          .setCredential(credential)
-          .setUserAgent(USER_AGENT)
-          .newRegistryClient();
-      boolean bearer = pulling ? client.doPullBearerAuth() : client.doPushBearerAuth();
-      if (!bearer && credential != null) {
-        if (credential.isOAuth2RefreshToken()) {
-          throw new RegistryException((pulling ? what() : "cannot push " + ref.repository() + " to registry "
-              + ref.registry()) + ": it asks for a user name and password (basic auth), but "
-              + credentialSource + " are an identity token, which only a token service takes; give"
-              + " credentials(user, password) or log in again with docker login " + ref.registry());
-        }
-        client.configureBasicAuth();
+      DistributionClient client = new DistributionClient(http, plainHttp, ref, credential, pulling, redactor);
+      DistributionClient.Challenge challenge = retries.run(() -> step, client::challenge);
+      if (challenge.scheme().equals("basic") && credential != null && credential.isOAuth2RefreshToken()) {
+        throw new RegistryException((pulling ? what() : "cannot push " + ref.repository() + " to registry "
+            + ref.registry()) + ": it asks for a user name and password (basic auth), but "
+            + credentialSource + " are an identity token, which only a token service takes; give"
+            + " credentials(user, password) or log in again with docker login " + ref.registry());
       }
+      retries.run(() -> step, () -> {
+        client.authorize(challenge);
+        return null;
+      });
       return client;
-    }
-
-    /** The TLS context of this session's registry: only the given CAs, or null for the JVM default. */
-    SSLContext tls() {
-      return sslContext();
     }
 
     /** Starts the overall deadline of this session. */
     Deadline startDeadline() {
       deadline = new Deadline(settings.timeout(), settings.where());
+      retries = new Retries(deadline, settings.where(), redactor);
       return deadline;
     }
 
@@ -243,7 +260,7 @@ public final class RegistryPush {
       deadline.close();
       if (http != null) {
         try {
-          http.shutDown();
+          http.close();
         } catch (IOException e) {
           LOG.debug("closing the HTTP client of {}: {}", settings.where(), redactor.scrub(e.toString()));
         }
@@ -258,22 +275,21 @@ public final class RegistryPush {
       return ref;
     }
 
-    void push(ImageWriter.Written written) {
+    void push(WriteResult written) {
       startDeadline();
-      Runnable loud = RegistryHttp.pushing();
       try {
-        RegistryClient client = connect(null);
+        DistributionClient client = connect();
         int[] counts = new int[2]; // uploaded, skipped
         Map<Digest, Long> uploaded = new LinkedHashMap<>();
-        List<ImageWriter.Written> manifests = written.manifests().isEmpty() ? List.of(written) : written.manifests();
-        for (ImageWriter.Written m : manifests) {
+        List<WriteResult> manifests = written.manifests().isEmpty() ? List.of(written) : written.manifests();
+        for (WriteResult m : manifests) {
           for (LayerDescriptor layer : m.layers()) {
             pushBlob(client, layer.digest(), layer.size(), uploaded, counts);
           }
-          pushBlob(client, m.config(), Files.size(blob(m.config())), uploaded, counts);
+          pushBlob(client, m.configDigest(), Files.size(blob(m.configDigest())), uploaded, counts);
         }
         if (!written.manifests().isEmpty()) {
-          for (ImageWriter.Written m : manifests) {
+          for (WriteResult m : manifests) {
             pushManifest(client, m, m.digest().toString());
           }
         }
@@ -281,7 +297,7 @@ public final class RegistryPush {
           pushManifest(client, written, tag);
         }
         LOG.info("{}: {} blobs uploaded, {} already there", settings.where(), counts[0], counts[1]);
-      } catch (IOException | com.google.cloud.tools.jib.api.RegistryException e) {
+      } catch (IOException e) {
         throw translate(e);
       } catch (RuntimeException e) {
         if (!thrownByTheHttpStack(e)) {
@@ -289,7 +305,6 @@ public final class RegistryPush {
         }
         throw translate(e);
       } finally {
-        loud.run();
         disconnect();
       }
     }
@@ -298,16 +313,15 @@ public final class RegistryPush {
       return blobs.resolve(digest.hex());
     }
 
-    private void pushBlob(RegistryClient client, Digest digest, long size, Map<Digest, Long> done, int[] counts)
-        throws IOException, com.google.cloud.tools.jib.api.RegistryException {
+    private void pushBlob(DistributionClient client, Digest digest, long size, Map<Digest, Long> done, int[] counts)
+        throws IOException {
       if (done.containsKey(digest)) {
         return; // shared by two images of an index
       }
       done.put(digest, size);
-      DescriptorDigest d = descriptorDigest(digest);
       step = "checking whether it holds blob " + digest;
-      Optional<BlobDescriptor> there = client.checkBlob(d);
-      if (there.isPresent() && (there.get().getSize() < 0 || there.get().getSize() == size)) {
+      Optional<Long> there = retries.run(() -> step, () -> client.checkBlob(digest));
+      if (there.isPresent() && (there.get() < 0 || there.get() == size)) {
         LOG.debug("{} already holds {}", settings.where(), digest);
         counts[1]++;
         listener.blobSkipped(digest, settings.where());
@@ -317,33 +331,28 @@ public final class RegistryPush {
       step = "uploading blob " + digest + " (" + size + " bytes)";
       uploading = blob(digest);
       uploadingDigest = digest;
-      client.pushBlob(d, new VerifiedBlob(uploading, digest, size), null, n -> { });
+      Path file = uploading;
+      // A retry opens a new upload: the registry drops the one a reset connection left unfinished.
+      retries.run(() -> step, () -> {
+        client.pushBlob(digest, new VerifiedBlob(file, digest, size));
+        return null;
+      });
       uploading = null;
       uploadingDigest = null;
       counts[0]++;
     }
 
-    private void pushManifest(RegistryClient client, ImageWriter.Written m, String reference)
-        throws IOException, com.google.cloud.tools.jib.api.RegistryException {
+    private void pushManifest(DistributionClient client, WriteResult m, String reference) throws IOException {
       byte[] bytes = Files.readAllBytes(blob(m.digest()));
-      digestWarnings.clear();
       step = "pushing the manifest " + m.digest() + " as " + reference;
-      DescriptorDigest pushed = client.pushManifest(new RawManifest(bytes, m.mediaType()), reference);
-      if (!pushed.toString().equals(m.digest().toString()) || !digestWarnings.isEmpty()) {
+      String named = retries.run(() -> step, () -> client.pushManifest(bytes, m.mediaType(), reference));
+      if (named != null && !named.equals(m.digest().toString())) {
         throw new RegistryException("registry " + ref.registry() + " stored the manifest of " + ref.repository() + ":"
-            + reference + " under another digest than " + m.digest() + " (" + String.join("; ", digestWarnings)
-            + "); the registry rewrote the manifest, so the local digest does not identify the pushed image;"
+            + reference + " under another digest than " + m.digest() + " (it names " + named + ");"
+            + " the registry rewrote the manifest, so the local digest does not identify the pushed image;"
             + " use a registry that stores manifests unchanged (OCI distribution)");
       }
       LOG.debug("pushed manifest {} as {}/{}:{}", m.digest(), ref.registry(), ref.repository(), reference);
-    }
-
-    private static DescriptorDigest descriptorDigest(Digest digest) {
-      try {
-        return DescriptorDigest.fromDigest(digest.toString());
-      } catch (java.security.DigestException e) {
-        throw new IllegalStateException(e);
-      }
     }
 
     private Credential credential() {
@@ -406,7 +415,7 @@ public final class RegistryPush {
      */
     private boolean speaksTls(SSLContext tls) throws IOException {
       String host = ref.host().startsWith("[") ? ref.host().substring(1, ref.host().length() - 1) : ref.host();
-      int timeout = httpTimeoutMillis();
+      int timeout = RegistryHttp.httpTimeoutMillis();
       SSLContext context;
       try {
         context = tls != null ? tls : SSLContext.getDefault();
@@ -436,29 +445,6 @@ public final class RegistryPush {
       }
     }
 
-    private FailoverHttpClient httpClient(boolean plainHttp, Supplier<HttpTransport> transport) {
-      Consumer<LogEvent> log = this::onJibLog;
-      // Credentials travel over plain HTTP only to this machine.
-      boolean sendAuthorizationOverHttp = ref.isLoopback();
-      try {
-        // The constructor that takes transports and turns retries off is package-private in jib-core 0.27.
-        Constructor<FailoverHttpClient> constructor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class,
-            boolean.class, Consumer.class, Supplier.class, Supplier.class, boolean.class);
-        constructor.setAccessible(true);
-        // The "insecure" transport is the verifying one: failover can only reach plain HTTP.
-        return constructor.newInstance(plainHttp, sendAuthorizationOverHttp, log, transport, transport, false);
-      } catch (NoSuchMethodException | IllegalAccessException | InstantiationException
-          | InvocationTargetException | RuntimeException e) {
-        throw new IllegalStateException("this jib-core version does not offer FailoverHttpClient(boolean, boolean,"
-            + " Consumer, Supplier, Supplier, boolean); scratchkit needs jib-core 0.27.x: " + e, e);
-      }
-    }
-
-    static int httpTimeoutMillis() {
-      Integer t = Integer.getInteger("jib.httpTimeout");
-      return t == null || t <= 0 ? 20_000 : t;
-    }
-
     /** E.g. {@code cannot push app:1,latest to registry 127.0.0.1:5000}. */
     String what() {
       return pulling ? "cannot pull " + ref.repository() + ":" + ref.tags().get(0) + " from registry " + ref.registry()
@@ -481,8 +467,8 @@ public final class RegistryPush {
           || readable.contains("did not match uploaded content"))) {
         message = what + ": the registry received other bytes than " + uploadingDigest + " (" + readable + "); "
             + damagedAfterTheFact();
-      } else if (e instanceof RegistryUnauthorizedException u) {
-        int status = u.getHttpResponseException().getStatusCode();
+      } else if (e instanceof DistributionClient.StatusException s && (s.status() == 401 || s.status() == 403)) {
+        int status = s.status();
         if (status == 403) {
           String access = pulling ? "pull" : "push";
           message = what + ": HTTP 403 Forbidden with " + credentialSource + "; that user may not " + access
@@ -495,14 +481,14 @@ public final class RegistryPush {
           message = what + ": HTTP " + status + " Unauthorized, the registry rejected " + credentialSource
               + "; check the user name and password (or run docker login " + ref.registry() + " again)";
         }
-      } else if (e instanceof RegistryCredentialsNotSentException) {
+      } else if (e instanceof DistributionClient.CredentialsNotSent) {
         message = what + ": the registry asks for credentials but it is reached over plain HTTP, and scratchkit"
             + " sends credentials in clear text only to a loopback registry; serve the registry over HTTPS";
-      } else if (e instanceof RegistryAuthenticationFailedException) {
+      } else if (e instanceof DistributionClient.TokenServiceFailed) {
         message = what + ": authentication with its token service failed with " + credentialSource + " ("
             + readable + "); check the credentials";
       } else if (findCause(e, CertificateException.class) != null
-          || (e instanceof InsecureRegistryException && findCause(e, SSLException.class) != null)) {
+          || findCause(e, javax.net.ssl.SSLHandshakeException.class) != null) {
         SSLException tlsCause = findCause(e, SSLException.class);
         message = what + ": its TLS certificate is not trusted or does not match the host name ("
             + (tlsCause == null ? readable : tlsCause.getMessage()) + "); trust its CA with trust(CaBundle)"
@@ -511,25 +497,30 @@ public final class RegistryPush {
       } else if (e instanceof UnknownHostException) {
         message = what + ": unknown host " + ref.host() + " (" + e.getMessage() + "); check the host name in the"
             + " reference and your DNS";
-      } else if (e instanceof ConnectException || e instanceof NoRouteToHostException) {
-        message = what + ": connection refused or unreachable (" + e.getMessage() + "); check that the registry"
+      } else if (e instanceof ConnectException || e instanceof NoRouteToHostException
+          || findCause(e, ConnectException.class) != null) {
+        message = what + ": connection refused or unreachable (" + readable + "); check that the registry"
             + " runs and listens on " + ref.registry() + (ref.port() == -1 ? " (port 443 for HTTPS)" : "");
       } else if (e instanceof InterruptedIOException) {
-        message = what + ": no answer within " + httpTimeoutMillis() + " ms (" + readable + "); check that the"
-            + " registry is up and reachable, or raise the timeout with -Djib.httpTimeout=<milliseconds>";
+        message = what + ": no answer within " + RegistryHttp.httpTimeoutMillis() + " ms (" + readable + "); check"
+            + " that the registry is up and reachable, or raise the timeout with -Djib.httpTimeout=<milliseconds>";
+      } else if (e instanceof IOException io && Retries.transientReason(io) != null) {
+        message = what + ": it kept failing while " + step + " (" + readable + "); " + retries.attempts()
+            + (retries.attempts() == 1 ? " attempt was made" : " attempts were made")
+            + (retries.gaveUp() != null ? " and " + retries.gaveUp() : "") + ". Check the registry's health and"
+            + " log (and any proxy in between), then " + (pulling ? "pull" : "push") + " again, or allow more"
+            + " time with timeout(Duration)";
       } else if (isGarbageReply(e)) {
         message = what + ": its reply is not what a registry sends while " + step + " (" + readable + "); check"
             + " that " + ref.registry() + " is a container registry (Docker Registry HTTP API v2 / OCI"
             + " distribution) and that no proxy alters the traffic";
-      } else if (e instanceof RuntimeException) { // thrown by jib or its HTTP client, see thrownByTheHttpStack
-        message = what + ": jib-core or its HTTP client failed while " + step + " (" + readable + "), most likely"
+      } else if (e instanceof RuntimeException) { // thrown by the HTTP stack, see thrownByTheHttpStack
+        message = what + ": the HTTP client failed while " + step + " (" + readable + "), most likely"
             + " on a reply it cannot handle; check that " + ref.registry() + " is a container registry (Docker"
             + " Registry HTTP API v2 / OCI distribution), and report this if it is";
-      } else if (e instanceof ResponseException r) {
-        message = what + ": HTTP " + r.getStatusCode() + " while " + step + " (" + readable + "); see the"
+      } else if (e instanceof DistributionClient.StatusException s) {
+        message = what + ": HTTP " + s.status() + " while " + step + " (" + readable + "); see the"
             + " registry's log";
-      } else if (e instanceof com.google.cloud.tools.jib.api.RegistryException) {
-        message = what + ": the registry refused while " + step + ": " + readable;
       } else {
         message = what + ": " + readable + " while " + step + "; check the network and the registry, then "
             + (pulling ? "pull" : "push") + " again";
@@ -538,9 +529,8 @@ public final class RegistryPush {
     }
 
     /**
-     * Whether a runtime exception comes out of jib, google-http-client, Apache HttpClient or
-     * Jackson handling a reply (e.g. google-http-client's {@code NumberFormatException} for a
-     * header it parses as a number): the first frame outside the JDK is theirs.
+     * Whether a runtime exception comes out of Apache HttpClient or Jackson handling a reply: the
+     * first frame outside the JDK is theirs.
      */
     static boolean thrownByTheHttpStack(RuntimeException e) {
       for (StackTraceElement frame : e.getStackTrace()) {
@@ -548,9 +538,7 @@ public final class RegistryPush {
         if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")) {
           continue;
         }
-        return c.startsWith("com.google.cloud.tools.jib.") || c.startsWith("com.google.api.client.")
-            || c.startsWith("com.google.common.") || c.startsWith("org.apache.http.")
-            || c.startsWith("com.fasterxml.jackson.");
+        return c.startsWith("org.apache.http.") || c.startsWith("com.fasterxml.jackson.");
       }
       return false;
     }
@@ -564,6 +552,8 @@ public final class RegistryPush {
           || findCause(e, org.apache.http.TruncatedChunkException.class) != null
           || findCause(e, org.apache.http.ConnectionClosedException.class) != null
           || findCause(e, com.fasterxml.jackson.core.JsonProcessingException.class) != null
+          || findCause(e, DistributionClient.NotARegistryReply.class) != null
+          || findCause(e, NumberFormatException.class) != null
           || findCause(e, java.net.MalformedURLException.class) != null
           || findCause(e, java.nio.charset.CharacterCodingException.class) != null;
     }
@@ -638,7 +628,7 @@ public final class RegistryPush {
 
   /** {@code [sha256:hex, size]} of a file. */
   private static String[] sha256(Path file) throws IOException {
-    MessageDigest sha = DigestingOutputStream.newSha256();
+    MessageDigest sha = newSha256();
     long n = copyHashing(file, OutputStream.nullOutputStream(), sha);
     return new String[] {"sha256:" + HexFormat.of().formatHex(sha.digest()), Long.toString(n)};
   }
@@ -658,8 +648,12 @@ public final class RegistryPush {
     return n;
   }
 
-  /** A staged blob whose bytes are hashed as they are sent: damage is named, not uploaded. */
-  private static final class VerifiedBlob implements Blob {
+  /**
+   * A staged blob whose bytes are hashed as they are sent: damage is named, not uploaded. The
+   * last chunk is held back until the digest is known, so a damaged blob never reaches the
+   * registry whole (the PUT with the digest is cut short).
+   */
+  private static final class VerifiedBlob extends AbstractHttpEntity {
     private final Path file;
     private final Digest digest;
     private final long size;
@@ -668,27 +662,55 @@ public final class RegistryPush {
       this.file = file;
       this.digest = digest;
       this.size = size;
+      setContentType("application/octet-stream");
     }
 
     @Override
-    public BlobDescriptor writeTo(OutputStream out) throws IOException {
-      MessageDigest sha = DigestingOutputStream.newSha256();
-      long n = copyHashing(file, out, sha);
-      String hex = HexFormat.of().formatHex(sha.digest());
-      if (n != size || !hex.equals(digest.hex())) {
-        // Thrown before the upload is committed (the PUT with the digest is never sent).
-        throw new DamagedBlobException(file, digest, size, "sha256:" + hex, n);
-      }
-      try {
-        return new BlobDescriptor(n, DescriptorDigest.fromHash(hex));
-      } catch (java.security.DigestException e) {
-        throw new IllegalStateException(e);
+    public void writeTo(OutputStream out) throws IOException {
+      MessageDigest sha = newSha256();
+      long n = 0;
+      try (InputStream in = Files.newInputStream(file)) {
+        byte[] held = new byte[1 << 16];
+        byte[] next = new byte[1 << 16];
+        int heldLength = 0;
+        int r;
+        while ((r = in.readNBytes(next, 0, next.length)) > 0) {
+          if (heldLength > 0) {
+            out.write(held, 0, heldLength);
+          }
+          sha.update(next, 0, r);
+          n += r;
+          byte[] t = held;
+          held = next;
+          next = t;
+          heldLength = r;
+        }
+        String hex = HexFormat.of().formatHex(sha.digest());
+        if (n != size || !hex.equals(digest.hex())) {
+          throw new DamagedBlobException(file, digest, size, "sha256:" + hex, n);
+        }
+        out.write(held, 0, heldLength);
       }
     }
 
     @Override
-    public boolean isRetryable() {
+    public boolean isRepeatable() {
       return true;
+    }
+
+    @Override
+    public long getContentLength() {
+      return size;
+    }
+
+    @Override
+    public InputStream getContent() throws IOException {
+      return Files.newInputStream(file);
+    }
+
+    @Override
+    public boolean isStreaming() {
+      return false;
     }
   }
 

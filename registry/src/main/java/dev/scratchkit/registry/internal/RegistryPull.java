@@ -1,26 +1,18 @@
-package dev.scratchkit.internal.registry;
+package dev.scratchkit.registry.internal;
 
-import com.google.cloud.tools.jib.api.DescriptorDigest;
-import com.google.cloud.tools.jib.blob.Blob;
-import com.google.cloud.tools.jib.http.ResponseException;
-import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.scratchkit.elf.Platform;
 import dev.scratchkit.internal.oci.BlobStore;
-import dev.scratchkit.internal.oci.DigestingOutputStream;
 import dev.scratchkit.internal.oci.ImageJson;
 import dev.scratchkit.internal.oci.Json;
-import dev.scratchkit.internal.oci.Layouts;
 import dev.scratchkit.internal.oci.MediaTypes;
 import dev.scratchkit.internal.oci.read.JsonDoc;
 import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.OciException;
 import dev.scratchkit.oci.OciImages;
 import dev.scratchkit.oci.ProgressListener;
-import dev.scratchkit.oci.RegistryException;
-import java.io.ByteArrayOutputStream;
+import dev.scratchkit.registry.RegistryException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -35,25 +27,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.apache.http.Header;
-import org.apache.http.HttpEntity;
-import org.apache.http.HttpRequest;
-import org.apache.http.HttpResponse;
-import org.apache.http.HttpResponseInterceptor;
-import org.apache.http.entity.HttpEntityWrapper;
-import org.apache.http.protocol.HttpContext;
-import org.apache.http.protocol.HttpCoreContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Pulls one image from a registry into a new OCI layout, through the same connection code as
- * {@link RegistryPush} (jib-core's {@code RegistryClient}, our TLS, credentials, redaction and
+ * {@link RegistryPush} ({@link DistributionClient}, our TLS, credentials, redaction, retries and
  * {@link Deadline}).
  *
- * <p>jib parses manifests into its templates and reads them whole; a layout needs the exact
- * bytes. So the pull's transport bounds every manifest reply to {@link #MAX_JSON_BYTES} and keeps
- * its bytes ({@link ManifestReplies}); those bytes are hashed here and must have the digest the
+ * <p>A layout needs a manifest's exact bytes: every manifest reply is read whole, bounded to
+ * {@link #MAX_JSON_BYTES}; those bytes are hashed here and must have the digest the
  * registry names ({@code Docker-Content-Digest}) or the index's descriptor gives. Config and
  * layer blobs are streamed to temp files, bounded by their descriptor's size and checked against
  * its digest, then renamed to their digest ({@link BlobStore}). The layout is written into a
@@ -91,16 +74,14 @@ public final class RegistryPull {
     Path parent = target.getParent();
     Path staging = parent.resolve("." + target.getFileName() + ".pull-" + java.util.UUID.randomUUID());
     RegistryPush.Session session = new RegistryPush.Session(settings, null, new ProgressListener() { }, true);
-    Runnable quiet = RegistryHttp.pushing();
-    Deadline deadline = session.startDeadline();
+    session.startDeadline();
     try {
       Files.createDirectories(parent);
       Files.createDirectory(staging);
       BlobStore store = new BlobStore(staging.resolve("blobs").resolve("sha256"), staging.resolve(".tmp"),
           "the pull of " + name + " into " + target);
-      ManifestReplies replies = new ManifestReplies();
-      RegistryClient client = session.connect(RegistryHttp.transports(session.tls(), deadline, replies));
-      Pulled pulled = new Pulling(session, client, replies, store, name, platform).pull(tag);
+      DistributionClient client = session.connect();
+      Pulled pulled = new Pulling(session, client, store, name, platform).pull(tag);
       Map<String, Object> descriptor = ImageJson.descriptor(pulled.mediaType(), pulled.digest(), pulled.size(),
           pulled.platform(), Map.of(MediaTypes.REF_NAME, tag));
       Map<String, Object> index = Json.object();
@@ -110,12 +91,12 @@ public final class RegistryPull {
       Path tmp = staging.resolve(".tmp");
       BlobStore.replaceAtomically(staging.resolve("oci-layout"), ImageJson.ociLayout(), tmp);
       BlobStore.replaceAtomically(staging.resolve("index.json"), ImageJson.bytes(index), tmp);
-      Layouts.deleteTree(tmp);
+      RegistryPush.deleteTree(tmp);
       BlobStore.syncDirectory(store.dir());
       moveIntoPlace(name, staging, target);
       LOG.info("pulled {} ({}) into {}", name, pulled.digest(), target);
       return target;
-    } catch (IOException | com.google.cloud.tools.jib.api.RegistryException e) {
+    } catch (IOException e) {
       throw explain(session, name, e);
     } catch (RegistryException e) {
       throw e;
@@ -128,13 +109,12 @@ public final class RegistryPull {
       }
       throw session.translate(e);
     } finally {
-      quiet.run();
       session.disconnect();
       if (settings.password() != null) {
         Arrays.fill(settings.password(), '\0');
       }
       try {
-        Layouts.deleteTree(staging);
+        RegistryPush.deleteTree(staging);
       } catch (IOException e) {
         LOG.warn("cannot delete the staging directory {}: {}", staging, e.toString());
       }
@@ -148,8 +128,9 @@ public final class RegistryPull {
       return new RegistryException(session.redactor().scrub(session.what() + ": " + refused.getMessage()), e);
     }
     String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-    ResponseException response = RegistryPush.Session.findCause(e, ResponseException.class);
-    boolean notFound = (response != null && response.getStatusCode() == 404) || text.contains("manifest unknown")
+    DistributionClient.StatusException response = RegistryPush.Session.findCause(e,
+        DistributionClient.StatusException.class);
+    boolean notFound = (response != null && response.status() == 404) || text.contains("manifest unknown")
         || text.contains("manifest_unknown") || text.contains("name unknown") || text.contains("repository name not");
     if (notFound && session.step.startsWith("pulling the manifest of tag")) {
       RegistryRef ref = session.ref();
@@ -205,24 +186,22 @@ public final class RegistryPull {
   /** One pull's walk: the tag's manifest or index, then the chosen manifest, its config and layers. */
   private static final class Pulling {
     private final RegistryPush.Session session;
-    private final RegistryClient client;
-    private final ManifestReplies replies;
+    private final DistributionClient client;
     private final BlobStore store;
     private final String name;
     private final Platform wanted;
     private final JsonDoc json = new JsonDoc(OciImages.Limits.defaults().jsonDepth());
 
-    Pulling(RegistryPush.Session session, RegistryClient client, ManifestReplies replies, BlobStore store,
-        String name, Platform wanted) {
+    Pulling(RegistryPush.Session session, DistributionClient client, BlobStore store, String name,
+        Platform wanted) {
       this.session = session;
       this.client = client;
-      this.replies = replies;
       this.store = store;
       this.name = name;
       this.wanted = wanted;
     }
 
-    Pulled pull(String tag) throws IOException, com.google.cloud.tools.jib.api.RegistryException {
+    Pulled pull(String tag) throws IOException {
       session.step = "pulling the manifest of tag " + tag;
       Reply top = manifest(tag, null, -1);
       String what = "the manifest of " + name;
@@ -303,7 +282,7 @@ public final class RegistryPull {
 
     /** The config and the layers of a manifest, each verified and stored. */
     private void blobs(JsonDoc.Node manifest, Digest manifestDigest)
-        throws IOException, com.google.cloud.tools.jib.api.RegistryException {
+        throws IOException {
       JsonDoc.Node config = manifest.object("config");
       Digest configDigest = config.digest("digest");
       long configSize = config.size("size");
@@ -333,44 +312,33 @@ public final class RegistryPull {
     }
 
     private void blob(Digest digest, long size, String what)
-        throws IOException, com.google.cloud.tools.jib.api.RegistryException {
+        throws IOException {
       if (Files.isRegularFile(store.path(digest))) {
         return; // a layer the image lists twice
       }
       session.step = "pulling " + what + " " + digest + " (" + size + " bytes)";
       LOG.debug("{}: {}", name, session.step);
-      DescriptorDigest d;
-      try {
-        d = DescriptorDigest.fromDigest(digest.toString());
-      } catch (java.security.DigestException e) {
-        throw new Refused(what + " has a digest jib cannot use: " + digest);
-      }
-      long[] announced = {-1};
-      Blob blob = client.pullBlob(d, n -> announced[0] = n, n -> { });
-      store.put(out -> {
+      session.retries.run(() -> session.step, () -> store.put(out -> {
         Checked checked = new Checked(out, digest, size, what);
         try {
-          blob.writeTo(checked);
+          client.pullBlob(digest, checked);
         } catch (IOException e) {
           checked.failIfTampered();
           throw e;
         }
         checked.finish();
         return null;
-      }, digest);
+      }, digest));
     }
 
     /** A manifest by tag or digest, its bytes as received, checked against the digest it must have. */
     private Reply manifest(String reference, Digest expected, long expectedSize)
-        throws IOException, com.google.cloud.tools.jib.api.RegistryException {
-      replies.clear();
-      client.pullManifest(reference);
-      ManifestReplies.Body body = replies.last();
-      if (body == null) {
-        throw new Refused("the manifest reply for " + reference + " was not seen by the transport; this is a bug in"
-            + " scratchkit's pull, please report it");
-      }
-      Digest actual = Digest.ofSha256(DigestingOutputStream.newSha256().digest(body.bytes()));
+        throws IOException {
+      DistributionClient.Manifest body = session.retries.run(() -> session.step, () -> client.pullManifest(reference,
+          MAX_JSON_BYTES, () -> new Refused("the registry's manifest reply is larger than " + MAX_JSON_BYTES
+              + " bytes, more than any image manifest or index needs; it is hostile or damaged, so nothing is"
+              + " pulled")));
+      Digest actual = Digest.ofSha256(RegistryPush.newSha256().digest(body.bytes()));
       if (expected != null && (!actual.equals(expected) || body.bytes().length != expectedSize)) {
         throw new Refused("the registry sent other bytes for the manifest " + expected + " (" + expectedSize
             + " bytes): they are " + body.bytes().length + " bytes with digest " + actual + ", so the manifest was"
@@ -406,116 +374,12 @@ public final class RegistryPull {
     return Platform.of("linux", oci);
   }
 
-  /**
-   * Sees every reply of the pull before jib does: a {@code GET …/manifests/…} reply's body is
-   * bounded to {@link #MAX_JSON_BYTES} and kept, with its {@code Docker-Content-Digest} and
-   * {@code Content-Type}. jib reads that body to its end, so when {@code pullManifest} returns
-   * the bytes it parsed are here.
-   */
-  static final class ManifestReplies implements HttpResponseInterceptor {
-    record Body(byte[] bytes, String digestHeader, String contentType) {}
-
-    private volatile Body last;
-
-    void clear() {
-      last = null;
-    }
-
-    Body last() {
-      return last;
-    }
-
-    @Override
-    public void process(HttpResponse response, HttpContext context) {
-      HttpRequest request = HttpCoreContext.adapt(context).getRequest();
-      HttpEntity entity = response.getEntity();
-      if (request == null || entity == null || !"GET".equals(request.getRequestLine().getMethod())
-          || !request.getRequestLine().getUri().contains("/manifests/")) {
-        return;
-      }
-      boolean ok = response.getStatusLine().getStatusCode() == 200;
-      Header digest = response.getFirstHeader("Docker-Content-Digest");
-      Header type = response.getFirstHeader("Content-Type");
-      String contentType = type == null ? null : type.getValue().split(";", 2)[0].trim();
-      response.setEntity(new HttpEntityWrapper(entity) {
-        @Override
-        public InputStream getContent() throws IOException {
-          return new Bounded(super.getContent(), bytes -> {
-            if (ok) {
-              last = new Body(bytes, digest == null ? null : digest.getValue().trim(), contentType);
-            }
-          });
-        }
-
-        @Override
-        public void writeTo(OutputStream out) throws IOException {
-          try (InputStream in = getContent()) {
-            in.transferTo(out);
-          }
-        }
-
-        @Override
-        public boolean isStreaming() {
-          return true;
-        }
-
-        @Override
-        public boolean isRepeatable() {
-          return false;
-        }
-      });
-    }
-  }
-
-  /** A manifest body: at most {@link #MAX_JSON_BYTES}, handed on whole at its end. */
-  private static final class Bounded extends InputStream {
-    private final InputStream in;
-    private final java.util.function.Consumer<byte[]> done;
-    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    private boolean ended;
-
-    Bounded(InputStream in, java.util.function.Consumer<byte[]> done) {
-      this.in = in;
-      this.done = done;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, (int) Math.min(len, MAX_JSON_BYTES + 1 - kept.size()));
-      if (n < 0) {
-        if (!ended) {
-          ended = true;
-          done.accept(kept.toByteArray());
-        }
-        return -1;
-      }
-      kept.write(b, off, n);
-      if (kept.size() > MAX_JSON_BYTES) {
-        throw new Refused("the registry's manifest reply is larger than " + MAX_JSON_BYTES + " bytes, more than any"
-            + " image manifest or index needs; it is hostile or damaged, so nothing is pulled");
-      }
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
-    }
-  }
-
   /** A blob's bytes on their way to disk: never more than its size, and its digest checked at the end. */
   private static final class Checked extends FilterOutputStream {
     private final Digest digest;
     private final long size;
     private final String what;
-    private final java.security.MessageDigest sha = DigestingOutputStream.newSha256();
+    private final java.security.MessageDigest sha = RegistryPush.newSha256();
     private long count;
 
     Checked(OutputStream out, Digest digest, long size, String what) {
@@ -542,13 +406,13 @@ public final class RegistryPull {
       out.write(b, off, len);
     }
 
-    /** jib closes the stream it wrote; the file is the blob store's to sync and close. */
+    /** The file is the blob store's to sync and close. */
     @Override
     public void close() throws IOException {
       out.flush();
     }
 
-    /** Called when jib failed: if the bytes so far are whole but wrong, say so rather than jib's words. */
+    /** Called when the download failed: if the bytes so far are whole but wrong, say so rather than the I/O error. */
     void failIfTampered() throws Refused {
       if (count == size) {
         finish();

@@ -1,4 +1,6 @@
-package dev.scratchkit.oci;
+package dev.scratchkit.registry;
+
+import dev.scratchkit.oci.OciException;
 
 /**
  * A push to a registry or a pull from it failed: the registry cannot be reached (refused,

@@ -1,8 +1,8 @@
-package dev.scratchkit.oci.registry;
+package dev.scratchkit.registry;
 
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.oci.LayerCache;
-import dev.scratchkit.oci.Registry;
+import dev.scratchkit.registry.Registry;
 import dev.scratchkit.oci.WriteResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
