@@ -547,7 +547,7 @@ public final class ScratchImage {
       }
       // The same rules as the doctor, on the image as it will run.
       return new ScratchImage(assembled.spec(), CandidateChecks.check(assembled.spec(), inputs,
-          assembled.warnings(), strict));
+          assembled.warnings(), strict, sysroot));
     }
   }
 }
