@@ -80,7 +80,10 @@ final class DataFilesRule implements Rule {
       "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname",
       "/etc/mtab", "/etc/fstab", "/etc/nsswitch.conf", "/etc/services", "/etc/protocols", "/etc/machine-id",
       "/etc/os-release", "/usr/lib/os-release", "/etc/ca-certificates", "/usr/share/ca-certificates",
-      "/usr/lib/debug/", "/etc/alternatives/");
+      "/usr/lib/debug/", "/etc/alternatives/",
+      // glibc's own files, in a static program's strings too: the C library's needs, not the program's
+      "/etc/gai.conf", "/etc/host.conf", "/etc/networks", "/etc/rpc", "/etc/shells", "/etc/ethers", "/etc/netgroup",
+      "/etc/aliases", "/etc/nscd.conf", "/etc/default/nss", "/etc/suid-debug");
   private static final Pattern PLAIN = Pattern.compile("/(usr/share|usr/lib|etc)/[A-Za-z0-9._+@/-]+");
 
   @Override

@@ -176,10 +176,9 @@ public final class ImageAssembler {
     for (Source source : request.sources()) {
       collect(source, userLayers.computeIfAbsent(layerKey(source), k -> new ArrayList<>()));
     }
-    // Links leaving an added tree, judged now that every source is in: kept, copied or left out.
-    Map<ImagePath, LayerEntry> sofar = byPath(userLayers);
-    BaseFilesystem.entries().forEach(e -> sofar.putIfAbsent(e.path(), e));
-    OutsideLinks.judge(outsideLinks, sofar, problems);
+    // Links leaving an added tree, judged now that every source is in: kept (when another call
+    // added the target), copied or left out.
+    OutsideLinks.judge(outsideLinks, byPath(userLayers), problems);
     if (java != null) {
       java.elfFiles().forEach(e -> elfFiles.add(new ImageElf(e.host(), e.inImage(), e.elf())));
     }

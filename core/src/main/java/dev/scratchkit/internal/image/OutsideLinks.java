@@ -66,8 +66,9 @@ final class OutsideLinks {
   }
 
   private static void judge(Pending p, NavigableMap<String, LayerEntry> byPath, List<Problem> problems, int round) {
-    String target = inImageTarget(p.inImage().path(), p.text());
-    if (resolves(byPath, target)) {
+    Walk walk = walk(byPath, inImageTarget(p.inImage().path(), p.text()));
+    String target = walk.realPath();
+    if (walk.found()) {
       add(p, p.collector().timed(LayerEntry.symlink(p.inImage(), p.text()), p.link()), byPath, problems);
       LOG.info("kept {} as a link to {}: the image has {} (added by another call)", p.inImage(), p.text(), target);
       return;
@@ -155,17 +156,21 @@ final class OutsideLinks {
     }
   }
 
-  /** {@return where the link points in the image, lexically: its text from the link's directory} */
+  /** {@return the path the link stands for in the image: its text from the link's directory, {@code ..} kept} */
   static String inImageTarget(String linkPath, String text) {
-    String base = text.startsWith("/") ? text : parent(linkPath) + "/" + text;
-    return normalise(base);
+    return text.startsWith("/") ? text : parent(linkPath) + "/" + text;
   }
 
   /**
-   * {@return true if {@code path} leads to an entry of the user's sources, their links followed as
-   * the kernel would (at most 40); a directory is there when an entry lies below it}
+   * Where a path leads among the user's entries.
+   *
+   * @param realPath the path after every link, or where the walk stopped
+   * @param found true if an entry is there (a directory is there when an entry lies below it)
    */
-  static boolean resolves(NavigableMap<String, LayerEntry> byPath, String path) {
+  record Walk(String realPath, boolean found) {}
+
+  /** Follows {@code path} through the entries' links as the kernel would (at most 40). */
+  static Walk walk(NavigableMap<String, LayerEntry> byPath, String path) {
     List<String> todo = new ArrayList<>(components(path));
     List<String> done = new ArrayList<>();
     int hops = 0;
@@ -181,7 +186,7 @@ final class OutsideLinks {
       LayerEntry e = byPath.get("/" + String.join("/", done));
       if (e != null && e.type() == LayerEntry.Type.SYMLINK) {
         if (++hops > 40) {
-          return false;
+          return new Walk("/" + String.join("/", done), false);
         }
         String text = e.link().orElseThrow();
         done.remove(done.size() - 1);
@@ -191,15 +196,12 @@ final class OutsideLinks {
         todo.addAll(0, components(text));
       }
     }
-    if (done.isEmpty()) {
-      return true;
-    }
     String at = "/" + String.join("/", done);
-    if (byPath.containsKey(at)) {
-      return true;
+    if (done.isEmpty() || byPath.containsKey(at)) {
+      return new Walk(at, true);
     }
     String below = byPath.ceilingKey(at + "/");
-    return below != null && below.startsWith(at + "/");
+    return new Walk(at, below != null && below.startsWith(at + "/"));
   }
 
   private static String hostTarget(Path link) {
@@ -223,19 +225,5 @@ final class OutsideLinks {
   private static String parent(String path) {
     int slash = path.lastIndexOf('/');
     return slash <= 0 ? "" : path.substring(0, slash);
-  }
-
-  private static String normalise(String path) {
-    List<String> out = new ArrayList<>();
-    for (String c : components(path)) {
-      if (c.equals("..")) {
-        if (!out.isEmpty()) {
-          out.remove(out.size() - 1);
-        }
-      } else {
-        out.add(c);
-      }
-    }
-    return "/" + String.join("/", out);
   }
 }
