@@ -37,7 +37,7 @@ class EmbeddedInterpreterRuleTest {
         .entrypoint(PYTHON, "/usr/bin/python3.11").args(PY.toArray(String[]::new)).bundleSharedLibraries().build());
     assertThat(refused.getMessage()).contains("/usr/bin/python3.11 is a Python interpreter (it exports Py_BytesMain):"
         + " Python loads its standard library and extension modules as files by name, and the image has no Python"
-        + " 3.11 standard library: no lib/python3.11/os.py under /usr, /")
+        + " 3.11 standard library: no lib/python3.11/os.py under /usr/bin, /usr, /")
         .contains("addDirectory(Path.of(\"/usr/lib/python3.11\"), \"/usr/lib/python3.11\","
             + " DirectoryOptions.defaults().copyOutsideLinkTargets().keepModificationTimes())");
 

@@ -90,7 +90,8 @@ final class EmbeddedInterpreterRule implements Rule {
       prefixes.add(ImageView.normalise(home.get()));
     } else {
       String real = view.resolve(program.path()).realPath();
-      for (String dir = ImageView.parent(ImageView.parent(real)); ; dir = ImageView.parent(dir)) {
+      // getpath searches up from the executable's own directory for lib/python3.X/os.py.
+      for (String dir = ImageView.parent(real); ; dir = ImageView.parent(dir)) {
         prefixes.add(dir);
         if (dir.equals("/")) {
           break;

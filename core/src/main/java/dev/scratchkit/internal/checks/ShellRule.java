@@ -61,7 +61,7 @@ final class ShellRule implements Rule {
     findings.add(new Finding(NAME, "SHELL_MISSING", Severity.WARNING, SHELL, evidence.get() + ": the command it"
         + " runs goes through " + SHELL + " -c, and " + CheckContext.why(SHELL, shell) + ", so the command never runs"
         + " (system() returns exit status 127, popen() an empty stream). Whether this run needs it depends on what"
-        + " the program does; strict mode refuses.",
+        + " the program does" + (view.builtByScratchkit() ? "; strict mode refuses." : "."),
         "",
         image.fix("Add a shell at " + SHELL + ": addFile(Path.of(\"/bin/busybox\"), \"" + SHELL + "\") (Debian"
                 + " busybox-static: one static file whose sh has the common commands built in), or"
