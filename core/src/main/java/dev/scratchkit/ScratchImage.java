@@ -407,8 +407,9 @@ public final class ScratchImage {
 
     /**
      * Adds a directory tree. Symbolic links are kept as links and must stay inside the tree,
-     * judged as they resolve (through other links and {@code ..}), not by their text; absolute
-     * links are refused. Modes are normalised to 0755 (directories, executables) and 0644; owner
+     * judged as they resolve (through other links and {@code ..}), not by their text, or lead to
+     * something the image has there (added by another call); others are refused, unless
+     * {@link #addDirectory(Path, String, DirectoryOptions) options} say to copy or leave them out. Modes are normalised to 0755 (directories, executables) and 0644; owner
      * root. File names are taken as the UTF-8 bytes the file system holds, whatever the JVM's
      * locale; a name that is not valid UTF-8 is refused, naming it.
      *
@@ -422,8 +423,35 @@ public final class ScratchImage {
      * @return this builder
      */
     public Builder addDirectory(Path source, String pathInImage) {
+      return addDirectory(source, pathInImage, DirectoryOptions.defaults());
+    }
+
+    /**
+     * Adds a directory tree as {@link #addDirectory(Path, String)} does, with options for links
+     * that lead outside it and for modification times:
+     *
+     * <pre>{@code
+     * builder.addDirectory(Path.of("/usr/lib/python3.11"), "/usr/lib/python3.11",
+     *     DirectoryOptions.defaults().copyOutsideLinkTargets().keepModificationTimes());
+     * }</pre>
+     *
+     * <p>A link leading outside the tree is kept as a link, without any option, when the image
+     * has its target at the path it points to (added by another call). Otherwise
+     * {@link DirectoryOptions#defaults()} refuses it, {@link DirectoryOptions#copyOutsideLinkTargets()}
+     * copies what it points to on this machine in its place, and
+     * {@link DirectoryOptions#leaveOutOutsideLinks()} leaves it out, each logged at info.
+     * {@link DirectoryOptions#keepModificationTimes()} keeps the host's times (the digest then
+     * depends on them; clamped to the creation time when {@code SOURCE_DATE_EPOCH} is set).
+     *
+     * @param source a directory on this machine, or a symbolic link to one
+     * @param pathInImage where its content goes in the image
+     * @param options e.g. {@code DirectoryOptions.defaults().copyOutsideLinkTargets()}
+     * @return this builder
+     */
+    public Builder addDirectory(Path source, String pathInImage, DirectoryOptions options) {
       sources.add(new ImageAssembler.Source(Objects.requireNonNull(source, "source"),
-          Objects.requireNonNull(pathInImage, "pathInImage"), true).inLayer(layer));
+          Objects.requireNonNull(pathInImage, "pathInImage"), true).inLayer(layer)
+          .withOptions(Objects.requireNonNull(options, "options")));
       return this;
     }
 
@@ -519,7 +547,7 @@ public final class ScratchImage {
       }
       // The same rules as the doctor, on the image as it will run.
       return new ScratchImage(assembled.spec(), CandidateChecks.check(assembled.spec(), inputs,
-          assembled.warnings(), strict));
+          assembled.warnings(), strict, sysroot));
     }
   }
 }

@@ -340,9 +340,8 @@ class HostFileLeakTest {
     Files.createSymbolicLink(root.resolve("sneaky"), Path.of("sub/t/../etc/passwd")); // lexically sub/etc/passwd
     assertThatThrownBy(() -> builder().addDirectory(root, "/srv").build()).isInstanceOf(ScratchImageException.class)
         .hasMessageContaining(refused(root, "sneaky", "sub/t/../etc/passwd", "is outside " + root
-            + " (resolved through sub/t -> ..). In the image it would point at something else (or nothing), and"
-            + " following it would copy a host file in. Make it a relative link inside the directory, or add the"
-            + " target with addFile."))
+            + " (resolved through sub/t -> ..). In the image it would point at /etc/passwd, which the image"
+            + " does not have, and following it here would copy a host file in unseen. Add its target too"))
         .satisfies(e -> assertThat(((ScratchImageException) e).problems()).hasSize(1));
   }
 

@@ -2,6 +2,8 @@ package dev.scratchkit.oci;
 
 import dev.scratchkit.internal.oci.SourceFiles;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,6 +47,7 @@ public final class LayerEntry {
   private final byte[] bytes;
   private final String link;
   private final SourceFiles.HostFile host;
+  private final Instant modified;
 
   static {
     SourceFiles.entryAccess(new SourceFiles.EntryAccess() {
@@ -55,13 +58,13 @@ public final class LayerEntry {
 
       @Override
       public LayerEntry file(ImagePath path, SourceFiles.HostFile host, int mode) {
-        return new LayerEntry(path, Type.FILE, mode, 0, 0, host.path(), null, null, host);
+        return new LayerEntry(path, Type.FILE, mode, 0, 0, host.path(), null, null, host, null);
       }
     });
   }
 
   private LayerEntry(ImagePath path, Type type, int mode, long uid, long gid, Path source, byte[] bytes, String link,
-      SourceFiles.HostFile host) {
+      SourceFiles.HostFile host, Instant modified) {
     this.path = Objects.requireNonNull(path, "path");
     if (path.isRoot()) {
       throw new OciException("a layer entry cannot be the root directory \"/\"; the root exists in every image,"
@@ -83,6 +86,11 @@ public final class LayerEntry {
     this.bytes = bytes;
     this.link = link;
     this.host = host;
+    if (modified != null && modified.isBefore(Instant.EPOCH)) {
+      throw new OciException("modification time " + modified + " of " + path + " is before 1970-01-01, which tar"
+          + " cannot hold reproducibly; use 1970-01-01T00:00:00Z or later");
+    }
+    this.modified = modified == null ? null : modified.truncatedTo(ChronoUnit.SECONDS);
   }
 
   /**
@@ -100,7 +108,7 @@ public final class LayerEntry {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(path, "path");
     SourceFiles.HostFile host = SourceFiles.resolve(path, source);
-    return new LayerEntry(path, Type.FILE, mode, 0, 0, host.path(), null, null, host);
+    return new LayerEntry(path, Type.FILE, mode, 0, 0, host.path(), null, null, host, null);
   }
 
   /**
@@ -112,7 +120,7 @@ public final class LayerEntry {
    * @return the entry
    */
   public static LayerEntry bytes(ImagePath path, byte[] content, int mode) {
-    return new LayerEntry(path, Type.FILE, mode, 0, 0, null, content.clone(), null, null);
+    return new LayerEntry(path, Type.FILE, mode, 0, 0, null, content.clone(), null, null, null);
   }
 
   /**
@@ -123,7 +131,7 @@ public final class LayerEntry {
    * @return the entry
    */
   public static LayerEntry directory(ImagePath path, int mode) {
-    return new LayerEntry(path, Type.DIRECTORY, mode, 0, 0, null, null, null, null);
+    return new LayerEntry(path, Type.DIRECTORY, mode, 0, 0, null, null, null, null, null);
   }
 
   /**
@@ -143,7 +151,7 @@ public final class LayerEntry {
     if (problem != null) {
       throw new OciException("invalid symlink target for " + path + ": " + problem);
     }
-    return new LayerEntry(path, Type.SYMLINK, 0777, 0, 0, null, null, target, null);
+    return new LayerEntry(path, Type.SYMLINK, 0777, 0, 0, null, null, target, null, null);
   }
 
   /**
@@ -159,7 +167,7 @@ public final class LayerEntry {
     if (target.equals(path)) {
       throw new OciException("hard link " + path + " points to itself; give another file of the layer as target");
     }
-    return new LayerEntry(path, Type.HARD_LINK, 0, 0, 0, null, null, target.path(), null);
+    return new LayerEntry(path, Type.HARD_LINK, 0, 0, 0, null, null, target.path(), null, null);
   }
 
   /**
@@ -170,7 +178,7 @@ public final class LayerEntry {
    * @return a new entry
    */
   public LayerEntry withOwner(long uid, long gid) {
-    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link, host);
+    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link, host, modified);
   }
 
   /**
@@ -180,7 +188,25 @@ public final class LayerEntry {
    * @return a new entry
    */
   public LayerEntry withMode(int mode) {
-    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link, host);
+    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link, host, modified);
+  }
+
+  /**
+   * This entry with a modification time of its own, e.g. the host file's (see
+   * {@code DirectoryOptions.keepModificationTimes()}); without one, the entry carries its layer's
+   * time. The time is part of the layer's bytes, so its digest then depends on it.
+   *
+   * @param time the time (whole seconds are kept, not before 1970), or {@code null} for the layer's
+   * @return a new entry
+   * @throws OciException for a time before 1970
+   */
+  public LayerEntry withModified(Instant time) {
+    return new LayerEntry(path, type, mode, uid, gid, source, bytes, link, host, time);
+  }
+
+  /** {@return the entry's own modification time, if set with {@link #withModified(Instant)}} */
+  public Optional<Instant> modified() {
+    return Optional.ofNullable(modified);
   }
 
   /** {@return where the entry goes in the image} */
@@ -238,12 +264,12 @@ public final class LayerEntry {
   public boolean equals(Object o) {
     return o instanceof LayerEntry e && path.equals(e.path) && type == e.type && mode == e.mode
         && uid == e.uid && gid == e.gid && Objects.equals(source, e.source) && Arrays.equals(bytes, e.bytes)
-        && Objects.equals(link, e.link);
+        && Objects.equals(link, e.link) && Objects.equals(modified, e.modified);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(path, type, mode, uid, gid, source, Arrays.hashCode(bytes), link);
+    return Objects.hash(path, type, mode, uid, gid, source, Arrays.hashCode(bytes), link, modified);
   }
 
   /** E.g. {@code file /bin/app 0755 0:0 <- /home/me/app} or {@code symlink /bin/sh -> busybox}. */
@@ -261,6 +287,9 @@ public final class LayerEntry {
       s.append(" (").append(bytes.length).append(" bytes)");
     } else if (link != null) {
       s.append(" -> ").append(link);
+    }
+    if (modified != null) {
+      s.append(" mtime ").append(modified);
     }
     return s.toString();
   }

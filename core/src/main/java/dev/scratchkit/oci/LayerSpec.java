@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * <p>Every entry's modification time is the image's creation time, unless the layer has a
  * time of its own ({@link #withModified(Instant)}): a layer that does not depend on the app,
  * such as scratchkit's base files or CA certificates, keeps a fixed time so that its digest is
- * the same in every image and registries and caches share it.
+ * the same in every image and registries and caches share it. An entry with a time of its own
+ * ({@link LayerEntry#withModified(Instant)}) keeps that time.
  *
  * @param entries the entries, normalised as described above
  * @param createdBy the history comment, e.g. {@code scratchkit: CA certificates (147)}
@@ -98,6 +99,15 @@ public record LayerSpec(List<LayerEntry> entries, String createdBy, Instant modi
     for (LayerEntry entry : given) {
       Objects.requireNonNull(entry, "entry");
       LayerEntry previous = byPath.putIfAbsent(entry.path(), entry);
+      if (previous != null && previous.type() == LayerEntry.Type.DIRECTORY && entry.type() == LayerEntry.Type.DIRECTORY
+          && previous.withModified(null).equals(entry.withModified(null))) {
+        // The same directory from two trees with kept times: the later time, whatever the order.
+        if (entry.modified().isPresent() && (previous.modified().isEmpty()
+            || entry.modified().get().isAfter(previous.modified().get()))) {
+          byPath.put(entry.path(), entry);
+        }
+        continue;
+      }
       if (previous != null && !previous.equals(entry)) {
         throw new OciException("the layer has " + entry.path() + " twice with different content: " + previous
             + " and " + entry + "; keep one of them (or give both the same source, mode and owner)");

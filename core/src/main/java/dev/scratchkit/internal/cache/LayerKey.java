@@ -86,6 +86,9 @@ public record LayerKey(String hex, List<SourceIdentity> sources) {
       field(sha, Integer.toOctalString(e.mode()));
       field(sha, e.uid() + ":" + e.gid());
       field(sha, e.link().orElse(""));
+      if (e.modified().isPresent()) {
+        field(sha, "mtime " + e.modified().get().getEpochSecond());
+      }
       if (e.content().isPresent()) {
         field(sha, "bytes " + HexFormat.of().formatHex(DigestingOutputStream.newSha256().digest(e.content().get())));
       } else if (e.source().isPresent()) {

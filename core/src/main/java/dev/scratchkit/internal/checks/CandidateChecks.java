@@ -88,11 +88,23 @@ public final class CandidateChecks {
    * @throws ScratchImageException listing every problem
    */
   public static List<String> check(ImageSpec spec, List<Problem> inputs, List<String> warnings, boolean strict) {
+    return check(spec, inputs, warnings, strict, null);
+  }
+
+  /**
+   * As {@link #check(ImageSpec, List, List, boolean)}, for files taken from {@code hostRoot}.
+   *
+   * @param hostRoot the root the build takes files from ({@code /} or the sysroot), or null
+   * @return the warnings, the assembler's first
+   * @throws ScratchImageException listing every problem
+   */
+  public static List<String> check(ImageSpec spec, List<Problem> inputs, List<String> warnings, boolean strict,
+      Path hostRoot) {
     List<Problem> problems = new ArrayList<>(inputs);
     List<String> all = new ArrayList<>(warnings);
     List<Finding> findings;
     try (ImageView view = ImageViews.of(spec)) {
-      findings = Rules.check(view);
+      findings = Rules.check(view, hostRoot);
     } catch (UncheckedIOException e) {
       findings = List.of(); // a host file vanished: the writer reports it with its path
     }

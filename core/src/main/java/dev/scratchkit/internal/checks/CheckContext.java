@@ -8,6 +8,7 @@ import dev.scratchkit.internal.view.ImageView;
 import dev.scratchkit.internal.view.ImageView.Node;
 import dev.scratchkit.internal.view.ImageView.Resolution;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,8 +57,93 @@ public final class CheckContext {
   private LibraryClosure closure;
   private boolean closureDone;
 
+  private final Path hostRoot;
+  private List<Loaded> loaded;
+  private final java.util.Map<String, List<String>> strings = new java.util.HashMap<>();
+
   CheckContext(ImageView view) {
+    this(view, null);
+  }
+
+  /**
+   * @param hostRoot the root the image's files come from (the sysroot of a build), or null for an
+   *     image made elsewhere
+   */
+  CheckContext(ImageView view, Path hostRoot) {
     this.view = view;
+    this.hostRoot = hostRoot;
+  }
+
+  /** {@return the root the build takes files from ({@code /} or a sysroot); empty for the doctor} */
+  Optional<Path> hostRoot() {
+    return Optional.ofNullable(hostRoot);
+  }
+
+  /**
+   * An ELF file the running program has mapped: the program, or a library of its closure.
+   *
+   * @param path its path in the image (as the loader found it)
+   * @param node its entry
+   * @param elf the file read
+   */
+  record Loaded(String path, Node node, ElfFile elf) {}
+
+  /** {@return the executed program, then each library of its closure that resolves and reads as ELF} */
+  List<Loaded> loaded() {
+    if (loaded == null) {
+      List<Loaded> out = new ArrayList<>();
+      executed().ifPresent(e -> out.add(new Loaded(e.path(), e.node(), e.elf())));
+      closure().ifPresent(c -> {
+        for (dev.scratchkit.elf.ResolvedLibrary library : c.libraries()) {
+          Resolution r = view.resolve(library.pathInImage());
+          if (r.found() && r.node().isFile()) {
+            view.elf(r.node()).ifPresent(elf -> out.add(new Loaded(library.pathInImage(), r.node(), elf)));
+          }
+        }
+      });
+      loaded = List.copyOf(out);
+    }
+    return loaded;
+  }
+
+  /** {@return the read-only strings of a loaded file ({@link ElfStrings}), read once} */
+  List<String> strings(Loaded file) {
+    return strings.computeIfAbsent(file.node().path(), p -> {
+      try {
+        return ElfStrings.of(view.localFile(file.node()), file.elf());
+      } catch (java.io.UncheckedIOException e) {
+        return List.of();
+      }
+    });
+  }
+
+  /**
+   * Looks a program name up in {@code PATH} as glibc's {@code execvp} does: the image's
+   * {@code PATH}, else glibc's default {@code /bin:/usr/bin}.
+   *
+   * @param name e.g. {@code gzip}
+   * @return the path of the executable file found, or empty
+   */
+  Optional<String> onPath(String name) {
+    for (String dir : pathDirectories()) {
+      String path = ImageView.normalise(dir + "/" + name);
+      Resolution r = view.resolve(path);
+      if (r.found() && r.node().isFile() && r.node().isExecutable()) {
+        return Optional.of(path);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** {@return the directories execvp searches} */
+  List<String> pathDirectories() {
+    List<String> out = new ArrayList<>();
+    for (String dir : view.envValue("PATH").orElse("/bin:/usr/bin").split(":")) {
+      if (dir.startsWith("/") && !out.contains(dir)) {
+        out.add(dir);
+      }
+    }
+    return out;
   }
 
   ImageView view() {

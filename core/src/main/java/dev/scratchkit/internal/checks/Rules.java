@@ -9,7 +9,8 @@ import java.util.List;
 public final class Rules {
 
   private static final List<Rule> ALL = List.of(new EntrypointRule(), new SharedLibrariesRule(), new UnwinderRule(),
-      new JavaRuntimeRule(), new UserRule(),
+      new JavaRuntimeRule(), new EmbeddedInterpreterRule(), new ShellRule(), new HelperProgramsRule(),
+      new DataFilesRule(), new UserRule(),
       new CaCertificatesRule(), new TimeZonesRule(), new TmpRule(), new WorkingDirectoryRule(),
       new EnvironmentRule(), new ArchitectureRule(), new ReplacedPathsRule());
 
@@ -27,7 +28,19 @@ public final class Rules {
    * @return the findings, rule by rule
    */
   public static List<Finding> check(ImageView view) {
-    CheckContext context = new CheckContext(view);
+    return check(view, null);
+  }
+
+  /**
+   * Runs every rule for an image being built from files under {@code hostRoot}: rules that
+   * compare with what the build machine has (a data file the program names) then apply too.
+   *
+   * @param view the image
+   * @param hostRoot the root the files come from ({@code /} or the sysroot), or null
+   * @return the findings, rule by rule
+   */
+  public static List<Finding> check(ImageView view, java.nio.file.Path hostRoot) {
+    CheckContext context = new CheckContext(view, hostRoot);
     List<Finding> findings = new ArrayList<>();
     for (Rule rule : ALL) {
       rule.check(context, findings);

@@ -1,5 +1,6 @@
 package dev.scratchkit.internal.image;
 
+import dev.scratchkit.DirectoryOptions;
 import dev.scratchkit.JavaApplication;
 import dev.scratchkit.ScratchImageException;
 import dev.scratchkit.ScratchImageException.Problem;
@@ -70,11 +71,22 @@ public final class ImageAssembler {
    * @param layer the name given with {@code layer(...)}, or null for the automatic split
    */
   public record Source(Path source, String pathInImage, boolean directory, byte[] content, int mode,
-      String linkTarget, String layer) {
+      String linkTarget, String layer, DirectoryOptions options) {
+
+    /** Without directory options (the defaults). */
+    public Source(Path source, String pathInImage, boolean directory, byte[] content, int mode, String linkTarget,
+        String layer) {
+      this(source, pathInImage, directory, content, mode, linkTarget, layer, DirectoryOptions.defaults());
+    }
 
     /** A host file or directory, in the automatic layers. */
     public Source(Path source, String pathInImage, boolean directory) {
       this(source, pathInImage, directory, null, 0, null, null);
+    }
+
+    /** Null options are the defaults. */
+    public Source {
+      options = options == null ? DirectoryOptions.defaults() : options;
     }
 
     /** An in-memory file (the bytes are the caller's copy). */
@@ -89,7 +101,12 @@ public final class ImageAssembler {
 
     /** The same source in the named layer (null: the automatic split). */
     public Source inLayer(String name) {
-      return new Source(source, pathInImage, directory, content, mode, linkTarget, name);
+      return new Source(source, pathInImage, directory, content, mode, linkTarget, name, options);
+    }
+
+    /** The same directory source taken with these options. */
+    public Source withOptions(DirectoryOptions directoryOptions) {
+      return new Source(source, pathInImage, directory, content, mode, linkTarget, layer, directoryOptions);
     }
   }
 
@@ -124,6 +141,8 @@ public final class ImageAssembler {
   private final List<String> warnings = new ArrayList<>();
   private final List<ImageElf> elfFiles = new ArrayList<>();
   private LayerEntry entrypointEntry;
+  private final List<OutsideLinks.Pending> outsideLinks = new ArrayList<>();
+  private Instant clampTo;
 
   public ImageAssembler(Request request) {
     this.request = request;
@@ -137,6 +156,8 @@ public final class ImageAssembler {
    */
   public Assembled assemble() {
     Instant created = creationTime();
+    String epoch = System.getenv("SOURCE_DATE_EPOCH");
+    clampTo = epoch != null && !epoch.isBlank() ? created : null; // kept host times clamp to it
     ImagePath entrypointPath = null;
     JavaAssembly.Parts java = request.java() == null ? null
         : new JavaAssembly(request.java(), request.sysroot(), problems, warnings).assemble();
@@ -155,6 +176,9 @@ public final class ImageAssembler {
     for (Source source : request.sources()) {
       collect(source, userLayers.computeIfAbsent(layerKey(source), k -> new ArrayList<>()));
     }
+    // Links leaving an added tree, judged now that every source is in: kept (when another call
+    // added the target), copied or left out.
+    OutsideLinks.judge(outsideLinks, byPath(userLayers), problems);
     if (java != null) {
       java.elfFiles().forEach(e -> elfFiles.add(new ImageElf(e.host(), e.inImage(), e.elf())));
     }
@@ -690,7 +714,7 @@ public final class ImageAssembler {
 
   private void collect(Source source, List<LayerEntry> into) {
     if (source.content() == null && source.linkTarget() == null) {
-      new SourceCollector(source, problems, elfFiles).collect(into);
+      new SourceCollector(source, problems, elfFiles).judgingOutsideLinksLater(outsideLinks, clampTo).collect(into);
       return;
     }
     String call = source.content() != null ? "addFile(\"" + source.pathInImage() + "\", content)"

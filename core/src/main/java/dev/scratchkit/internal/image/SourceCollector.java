@@ -1,5 +1,6 @@
 package dev.scratchkit.internal.image;
 
+import dev.scratchkit.DirectoryOptions;
 import dev.scratchkit.ScratchImageException.Problem;
 import dev.scratchkit.elf.ElfFile;
 import dev.scratchkit.elf.ElfFormatException;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
@@ -36,6 +38,8 @@ final class SourceCollector {
   private final ImageAssembler.Source source;
   private final List<Problem> problems;
   private final List<ImageAssembler.ImageElf> elfFiles;
+  private List<OutsideLinks.Pending> pending;
+  private Instant clampTo;
 
   /**
    * Collects a user's file or tree.
@@ -55,6 +59,64 @@ final class SourceCollector {
    */
   static SourceCollector forDataTree(ImageAssembler.Source source, List<Problem> problems) {
     return new SourceCollector(source, problems, null);
+  }
+
+  /**
+   * Links that leave the tree are handed to {@code pending}, judged once every source is
+   * collected ({@link OutsideLinks}), instead of being refused here.
+   *
+   * @param clamp the latest modification time kept (the creation time when {@code SOURCE_DATE_EPOCH}
+   *     is set), or null
+   * @return this collector
+   */
+  SourceCollector judgingOutsideLinksLater(List<OutsideLinks.Pending> pending, Instant clamp) {
+    this.pending = pending;
+    this.clampTo = clamp;
+    return this;
+  }
+
+  private DirectoryOptions options() {
+    return source.options();
+  }
+
+  DirectoryOptions sourceOptions() {
+    return source.options();
+  }
+
+  /** {@return the directory as given, for messages} */
+  String sourcePath() {
+    return SourceFiles.localeFreeText(source.source().toAbsolutePath().normalize());
+  }
+
+  String sourceInImage() {
+    return source.pathInImage();
+  }
+
+  /**
+   * The entry with the host's modification time when the options keep them: whole seconds, not
+   * before 1970, and not after the clamp (reproducible-builds' {@code --clamp-mtime}).
+   */
+  LayerEntry timed(LayerEntry entry, Path host) {
+    if (!options().keepsModificationTimes()) {
+      return entry;
+    }
+    try {
+      Instant time = Files.getLastModifiedTime(host, LinkOption.NOFOLLOW_LINKS).toInstant();
+      return entry.withModified(clamp(time, clampTo));
+    } catch (IOException e) {
+      problems.add(new Problem(host.toString(), host + ": its modification time cannot be read (" + e
+          + "), and keepModificationTimes() keeps it. Check its permissions."));
+      return entry;
+    }
+  }
+
+  /** {@return the time in whole seconds, at least 1970-01-01, at most {@code clamp} when given} */
+  static Instant clamp(Instant time, Instant clamp) {
+    Instant t = time.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    if (t.isBefore(Instant.EPOCH)) {
+      t = Instant.EPOCH;
+    }
+    return clamp != null && t.isAfter(clamp) ? clamp : t;
   }
 
   void collect(List<LayerEntry> into) {
@@ -119,9 +181,9 @@ final class SourceCollector {
     }
   }
 
-  private void collectTree(Path root, ImagePath target, List<LayerEntry> into) {
+  void collectTree(Path root, ImagePath target, List<LayerEntry> into) {
     if (!target.isRoot()) {
-      into.add(LayerEntry.directory(target, 0755));
+      into.add(timed(LayerEntry.directory(target, 0755), root));
     }
     List<Path> paths = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(root)) {
@@ -152,7 +214,7 @@ final class SourceCollector {
         addSymlink(root, path, inImage, into);
       } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
         dirs.put(path, inImage);
-        into.add(LayerEntry.directory(inImage, 0755));
+        into.add(timed(LayerEntry.directory(inImage, 0755), path));
       } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
         if (!Files.isReadable(path)) {
           problems.add(new Problem(path.toString(), path + " cannot be read by this process (permissions)."
@@ -160,7 +222,8 @@ final class SourceCollector {
           continue;
         }
         try {
-          inspect(SourceFiles.exactFile(inImage, path, Files.isExecutable(path) ? 0755 : 0644, realDirectories), into);
+          inspect(timed(SourceFiles.exactFile(inImage, path, Files.isExecutable(path) ? 0755 : 0644, realDirectories),
+              path), into);
         } catch (OciException e) {
           problems.add(new Problem(path.toString(), e.getMessage()));
         }
@@ -191,13 +254,17 @@ final class SourceCollector {
         LOG.warn("left out {}: a symbolic link to {}, {}", link, text, leaves);
         return;
       }
+      if (pending != null) {
+        pending.add(new OutsideLinks.Pending(this, root, link, textUtf8, inImage, leaves, into));
+        return;
+      }
       problems.add(new Problem(link.toString(), link + " is a symbolic link to " + text + ", " + leaves
           + ". In the image it would point at something else (or nothing), and following it would copy"
           + " a host file in. Make it a relative link inside the directory, or add the target with addFile."));
       return;
     }
     try {
-      into.add(LayerEntry.symlink(inImage, textUtf8));
+      into.add(timed(LayerEntry.symlink(inImage, textUtf8), link));
     } catch (OciException e) {
       problems.add(new Problem(link.toString(), e.getMessage()));
     }
@@ -281,7 +348,7 @@ final class SourceCollector {
    * Adds a file entry; an ELF file is read for the checks and then carries the digest of the
    * bytes that were judged, so the image gets exactly those.
    */
-  private void inspect(LayerEntry entry, List<LayerEntry> into) {
+  void inspect(LayerEntry entry, List<LayerEntry> into) {
     Path file = entry.source().orElseThrow();
     if (elfFiles != null && java.util.Arrays.equals(ImageAssembler.head(file, 4), ELF_MAGIC)) {
       try {

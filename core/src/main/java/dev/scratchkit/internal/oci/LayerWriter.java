@@ -206,7 +206,8 @@ public final class LayerWriter {
     t.setGroupId(e.gid());
     t.setUserName("");
     t.setGroupName("");
-    t.setLastModifiedTime(mtime);
+    // An entry's own time (kept from the host) wins over the layer's.
+    t.setLastModifiedTime(e.modified().map(FileTime::from).orElse(mtime));
     return t;
   }
 

@@ -276,7 +276,7 @@ public final class SourceFiles {
       String hex = in.finish();
       HostFile hashed = host.withSha256(hex);
       return new Checked(kept == null ? null : kept.toByteArray(), access().file(entry.path(), hashed, entry.mode())
-          .withOwner(entry.uid(), entry.gid()));
+          .withOwner(entry.uid(), entry.gid()).withModified(entry.modified().orElse(null)));
     } catch (IOException e) {
       throw unreadable(entry, host, e);
     }
