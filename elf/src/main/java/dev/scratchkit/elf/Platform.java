@@ -70,7 +70,11 @@ public record Platform(String os, String architecture, String variant) {
       throw new ElfException(null, "not a platform: \"" + text + "\"; write it as os/architecture[/variant],"
           + " e.g. linux/arm64", null);
     }
-    return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : null);
+    try {
+      return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : null);
+    } catch (ElfException e) {
+      throw new ElfException(null, "not a platform: \"" + text + "\" (" + e.getMessage() + ")", e);
+    }
   }
 
   private static boolean isToken(String s) {
