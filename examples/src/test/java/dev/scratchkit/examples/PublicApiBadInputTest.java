@@ -66,7 +66,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A parameter that takes every bad input without complaint must be listed in {@link #ACCEPTS_ANY}
  * with the reason.
  */
-class BadInputTest {
+class PublicApiBadInputTest {
 
   /** One class of each published module: the walk reads the classes next to it. */
   private static final List<Class<?>> MODULE_ANCHORS = List.of(
@@ -268,7 +268,7 @@ class BadInputTest {
     for (String className : classNames) {
       Class<?> c;
       try {
-        c = Class.forName(className, false, BadInputTest.class.getClassLoader());
+        c = Class.forName(className, false, PublicApiBadInputTest.class.getClassLoader());
       } catch (ClassNotFoundException | LinkageError e) {
         throw new AssertionError("cannot load " + className, e);
       }
@@ -287,7 +287,7 @@ class BadInputTest {
         out.add(e);
       }
     }
-    out.sort(Comparator.comparing(BadInputTest::name).thenComparing(Executable::toString));
+    out.sort(Comparator.comparing(PublicApiBadInputTest::name).thenComparing(Executable::toString));
     return out;
   }
 
@@ -429,7 +429,7 @@ class BadInputTest {
     receivers.put(ContainerSpec.class, n -> ContainerSpec.of(image));
     Function<Integer, Object> make = receivers.get(type);
     if (make == null) {
-      throw new AssertionError("no receiver for " + type.getName() + ": add one to BadInputTest.receiver");
+      throw new AssertionError("no receiver for " + type.getName() + ": add one to PublicApiBadInputTest.receiver");
     }
     return make.apply(++fresh);
   }
@@ -479,7 +479,7 @@ class BadInputTest {
     } else if (type.isEnum()) {
       return type.getEnumConstants()[0];
     }
-    throw new AssertionError("no valid value of " + type.getName() + ": add one to BadInputTest.valid");
+    throw new AssertionError("no valid value of " + type.getName() + ": add one to PublicApiBadInputTest.valid");
   }
 
   private static Path helloJar(Path dir) throws IOException {
