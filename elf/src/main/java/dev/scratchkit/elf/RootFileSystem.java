@@ -92,9 +92,15 @@ public interface RootFileSystem {
    * @param sysroot the directory, e.g. {@code /} or {@code /srv/sysroot-arm64}; taken as given
    *     (the resolver uses its real path)
    * @return the file system under that directory
+   * @throws ElfException if {@code sysroot} is not a directory
    */
   static RootFileSystem sysroot(Path sysroot) {
     Objects.requireNonNull(sysroot, "sysroot");
+    if (!java.nio.file.Files.isDirectory(sysroot)) {
+      throw new ElfException(sysroot, "The sysroot " + sysroot.toAbsolutePath() + " "
+          + (java.nio.file.Files.exists(sysroot) ? "is not a directory" : "does not exist")
+          + ". Pass the directory that stands for / of the target file system", null);
+    }
     return new SysrootFileSystem(sysroot);
   }
 }
