@@ -1,5 +1,6 @@
 package dev.scratchkit;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -290,9 +291,16 @@ public final class JavaApplication {
      *
      * @param directory a directory (created when first used)
      * @return this builder
+     * @throws ScratchImageException if {@code directory} exists and is not a directory
      */
     public Builder runtimeCache(Path directory) {
-      this.runtimeCache = Objects.requireNonNull(directory, "directory");
+      Objects.requireNonNull(directory, "directory");
+      if (Files.exists(directory) && !Files.isDirectory(directory)) {
+        throw new ScratchImageException("The runtime cache directory " + directory.toAbsolutePath() + " is "
+            + (Files.isRegularFile(directory) ? "a regular file" : "not a directory") + ". Give a directory (a"
+            + " missing one is created when first used)", null);
+      }
+      this.runtimeCache = directory;
       return this;
     }
 

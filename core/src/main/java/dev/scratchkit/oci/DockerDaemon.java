@@ -50,11 +50,25 @@ public final class DockerDaemon implements ImageTarget {
   /**
    * Another client command, e.g. {@code /usr/bin/podman} (whose {@code load} is compatible).
    *
-   * @param client the command to run as {@code client load -i FILE}
+   * @param client the command to run as {@code client load -i FILE}: a bare name is looked up
+   *     in {@code PATH} when the image is written, any other path must be an executable file
    * @return a new target
+   * @throws OciException if {@code client} is a path that is not an executable file
    */
   public DockerDaemon command(Path client) {
-    return new DockerDaemon(tags, Objects.requireNonNull(client, "client"), environment);
+    Objects.requireNonNull(client, "client");
+    if (client.isAbsolute() || client.getNameCount() > 1) {
+      String fact = !Files.exists(client) ? "does not exist"
+          : Files.isDirectory(client) ? "is a directory"
+          : !Files.isRegularFile(client) ? "is not a regular file"
+          : !Files.isExecutable(client) ? "is not executable" : null;
+      if (fact != null) {
+        throw new OciException("The client command " + client.toAbsolutePath() + " " + fact + ". Give the"
+            + " program that loads the image, e.g. /usr/bin/podman, or a bare name such as docker to look"
+            + " up in PATH");
+      }
+    }
+    return new DockerDaemon(tags, client, environment);
   }
 
   /**

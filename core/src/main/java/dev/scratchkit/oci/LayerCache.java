@@ -1,5 +1,6 @@
 package dev.scratchkit.oci;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -93,10 +94,16 @@ public final class LayerCache {
    *
    * @param directory the cache directory
    * @return the cache
+   * @throws OciException if {@code directory} exists and is not a directory
    */
   public static LayerCache at(Path directory) {
-    return new LayerCache(Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize(),
-        DEFAULT_MAX_SIZE);
+    Path dir = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new OciException("The layer cache directory " + dir + " is "
+          + (Files.isRegularFile(dir) ? "a regular file" : "not a directory") + ". Give a directory (a missing"
+          + " one is created when first used), or LayerCache.disabled()");
+    }
+    return new LayerCache(dir, DEFAULT_MAX_SIZE);
   }
 
   /**

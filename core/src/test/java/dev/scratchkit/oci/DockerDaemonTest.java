@@ -60,12 +60,25 @@ class DockerDaemonTest {
 
   @Test
   void withoutAnEngineTheErrorSaysWhatIsMissing() {
-    Path fakeClient = work.resolve("no-such-docker");
+    // A bare name is looked up in PATH when the image is written.
+    Path fakeClient = Path.of("scratchkit-no-such-docker");
     Path busybox = TestImages.busybox();
     assertThatThrownBy(() -> DockerDaemon.image("app:1").command(fakeClient).write(TestImages.busyboxImage(busybox)))
         .isInstanceOf(OciException.class)
         .hasMessageContaining("docker-daemon app:1: cannot run " + fakeClient)
         .hasMessageContaining("write an OCI layout or docker-archive instead");
+  }
+
+  @Test
+  void aClientPathThatIsNoExecutableFileIsRefusedWhenGiven() {
+    Path missing = work.resolve("no-such-docker");
+    assertThatThrownBy(() -> DockerDaemon.image("app:1").command(missing))
+        .isInstanceOf(OciException.class)
+        .hasMessage("The client command " + missing.toAbsolutePath() + " does not exist. Give the program that"
+            + " loads the image, e.g. /usr/bin/podman, or a bare name such as docker to look up in PATH");
+    assertThatThrownBy(() -> DockerDaemon.image("app:1").command(work))
+        .isInstanceOf(OciException.class)
+        .hasMessageStartingWith("The client command " + work.toAbsolutePath() + " is a directory.");
   }
 
   @Test

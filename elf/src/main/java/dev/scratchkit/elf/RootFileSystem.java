@@ -41,12 +41,13 @@ public interface RootFileSystem {
      *
      * @param type the kind of entry
      * @param linkTarget the link text for a {@link Type#SYMLINK}, else {@code null}
-     * @throws IllegalArgumentException if a link has no target, or another entry has one
+     * @throws ElfException if a link has no target, or another entry has one
      */
     public Node {
       Objects.requireNonNull(type, "type");
       if ((type == Type.SYMLINK) != (linkTarget != null)) {
-        throw new IllegalArgumentException("a symlink needs a target and nothing else has one: " + type);
+        throw new ElfException(null, "A " + type + " node " + (linkTarget == null ? "has no link target; give the"
+            + " link text" : "has the link target \"" + linkTarget + "\"; only a SYMLINK has one, pass null"), null);
       }
     }
   }
@@ -91,9 +92,15 @@ public interface RootFileSystem {
    * @param sysroot the directory, e.g. {@code /} or {@code /srv/sysroot-arm64}; taken as given
    *     (the resolver uses its real path)
    * @return the file system under that directory
+   * @throws ElfException if {@code sysroot} is not a directory
    */
   static RootFileSystem sysroot(Path sysroot) {
     Objects.requireNonNull(sysroot, "sysroot");
+    if (!java.nio.file.Files.isDirectory(sysroot)) {
+      throw new ElfException(sysroot, "The sysroot " + sysroot.toAbsolutePath() + " "
+          + (java.nio.file.Files.exists(sysroot) ? "is not a directory" : "does not exist")
+          + ". Pass the directory that stands for / of the target file system", null);
+    }
     return new SysrootFileSystem(sysroot);
   }
 }

@@ -45,7 +45,7 @@ public final class BlobStore {
   public record Stored(Digest digest, long size, boolean skipped, Object value) {}
 
   /** A file whose bytes are not the blob they should be; the message names it and what was found. */
-  public static final class DamagedBlobException extends IOException {
+  static final class DamagedBlobException extends IOException {
     private static final long serialVersionUID = 1L;
     private final String finding;
 
