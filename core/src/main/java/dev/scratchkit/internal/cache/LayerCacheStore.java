@@ -148,6 +148,7 @@ public final class LayerCacheStore {
       Path blob = dir.resolve(key.hex() + BLOB);
       Files.move(tempBlob, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tempBlob = null;
+      BlobStore.remember(blob, d.digest()); // hashed on the way in: a hit in this JVM needs no second hash
       Map<String, String> r = new LinkedHashMap<>();
       r.put("digest", d.digest().toString());
       r.put("diffId", d.diffId().toString());
