@@ -348,7 +348,7 @@ public final class ImageAssembler {
     }
     ElfFile elf;
     try {
-      elf = ElfFile.read(real);
+      elf = dev.scratchkit.internal.view.ElfFiles.read(real);
     } catch (ElfFormatException e) {
       problems.add(new Problem(absolute.toString(), absolute + " is not an ELF executable: " + e.getMessage()
           + ". A scratch image can only start a Linux ELF program."));
