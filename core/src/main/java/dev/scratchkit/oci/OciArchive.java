@@ -17,6 +17,12 @@ import org.slf4j.LoggerFactory;
  * reads) as target. The file is replaced as a whole: written beside the destination under a
  * temp name and renamed at the end, so a failed write leaves any previous file intact. The
  * tar itself is reproducible (sorted names, root-owned, mtime = the image's creation time).
+ *
+ * <p>Layers found in the layer cache are copied from it straight into the archive, their digest
+ * checked on the way (a damaged entry makes the write start again from verified copies). An
+ * archive this JVM wrote, still the same file (device and inode, size, modification and change
+ * time), that would get exactly the same members is left as it is: rebuilding an unchanged image
+ * costs no copy and no sync.
  */
 public final class OciArchive implements ImageTarget {
 

@@ -245,7 +245,7 @@ public final class BlobStore {
       moveIntoPlace(p.getValue().temp(), p.getKey());
     }
     pending.clear();
-    if (added) {
+    if (added && durable) {
       syncDirectory(dir);
     }
   }

@@ -32,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * {@link FileChannel#lock()} on {@value #LOCK_FILE}, plus an in-JVM lock because file locks
  * are per process), check that the directory is a layout or empty (only now, so that two
  * writers creating one new layout both land), drop temp files of writers that died, write
- * every blob through a temp file and an atomic rename, sync the blob directory, then replace
- * {@code index.json} atomically. Until that last rename, readers see the old index and only
- * old (or extra, unreferenced) blobs.
+ * every new blob and the next {@code index.json} to temp files, sync them all in one round (side
+ * by side: concurrent syncs share the file system's journal commit), rename the blobs to their
+ * digests, sync the blob directory, then rename {@code index.json} into place and sync the
+ * layout directory. Until that last rename, readers see the old index and only old (or extra,
+ * unreferenced) blobs. An index that would not change is left as it is.
  */
 public final class Layouts {
 
@@ -180,7 +182,11 @@ public final class Layouts {
     try {
       Path ociLayout = layout.resolve("oci-layout");
       if (!Files.exists(ociLayout)) {
-        BlobStore.replaceAtomically(ociLayout, ImageJson.ociLayout(), tmp);
+        if (durable) {
+          BlobStore.replaceAtomically(ociLayout, ImageJson.ociLayout(), tmp);
+        } else {
+          Files.write(ociLayout, ImageJson.ociLayout()); // a staging layout, synced as a whole or thrown away
+        }
       }
       BlobStore store = BlobStore.deferred(layout.resolve("blobs").resolve("sha256"), tmp, where, durable);
       if (references != null) {

@@ -55,9 +55,11 @@ import java.util.concurrent.TimeUnit;
  *       {@link TarImage}, with base and application layer caches kept between rounds.
  * </ul>
  *
- * After warm-up rounds, every round times one rebuild of each contender after (a) a change of
- * the config file (new bytes, written before each contender's rebuild), (b) no change, (c) the
- * config file rewritten with the same bytes. The table holds the medians.
+ * Each contender has a config file of its own (same name and bytes). After warm-up rounds, every
+ * round times one rebuild of each contender after (a) a change of its config file (new bytes),
+ * (b) no change, (c) its config file rewritten with the same bytes (new modification and change
+ * time). The table holds the medians, and the ratios acceptance 1 and 2 of the rebuild issue ask
+ * for.
  *
  * <p><b>{@code big}</b>: a binary of real machine code (ELF files of the JDK, /usr/bin and
  * /usr/lib/x86_64-linux-gnu concatenated, 256 MiB by default) as a one-layer image, each
@@ -116,9 +118,12 @@ public final class LayerBenchmark {
   // ---- in-process rebuilds ----
 
   /** One contender of the rebuild benchmark: builds and writes the image, returns its digest. */
-  private interface Contender {
+  private interface Build {
     String rebuild() throws Exception;
   }
+
+  /** A contender with its own copy of the config file, so that no contender sees another's changes. */
+  private record Contender(Path config, Build build) {}
 
   private enum Change {
     CHANGED("one small file changed"),
@@ -135,31 +140,32 @@ public final class LayerBenchmark {
   private static void rebuild(Path dir, int rounds) throws Exception {
     Files.createDirectories(dir);
     Path binary = paddedGoBinary(dir);
-    Path config = dir.resolve("app.conf");
     int[] counter = {0};
-    Files.writeString(config, configText(0));
     Map<String, Contender> contenders = new LinkedHashMap<>();
     Path layout = dir.resolve("layout");
     LayerCache layoutCache = LayerCache.at(dir.resolve("cache-layout"));
-    contenders.put("scratchkit -> OCI layout", () -> scratchkit(binary, config).writeTo(OciLayout.at(layout)
-        .cache(layoutCache)).digest().toString());
+    Path layoutConfig = config(dir, "layout");
+    contenders.put("scratchkit -> OCI layout", new Contender(layoutConfig, () -> scratchkit(binary, layoutConfig)
+        .writeTo(OciLayout.at(layout).cache(layoutCache)).digest().toString()));
     Path archive = dir.resolve("image.tar");
     LayerCache archiveCache = LayerCache.at(dir.resolve("cache-archive"));
-    contenders.put("scratchkit -> OCI archive", () -> scratchkit(binary, config).writeTo(OciArchive.at(archive)
-        .cache(archiveCache)).digest().toString());
+    Path archiveConfig = config(dir, "archive");
+    contenders.put("scratchkit -> OCI archive", new Contender(archiveConfig, () -> scratchkit(binary, archiveConfig)
+        .writeTo(OciArchive.at(archive).cache(archiveCache)).digest().toString()));
     Path jibTar = dir.resolve("jib.tar");
     Path jibCache = dir.resolve("jib-cache");
-    contenders.put("jib-core -> tar", () -> Jib.fromScratch()
+    Path jibConfig = config(dir, "jib");
+    contenders.put("jib-core -> tar", new Contender(jibConfig, () -> Jib.fromScratch()
         .addLayer(List.of(binary), AbsoluteUnixPath.get("/app"))
-        .addLayer(List.of(config), AbsoluteUnixPath.get("/etc"))
+        .addLayer(List.of(jibConfig), AbsoluteUnixPath.get("/etc"))
         .setEntrypoint("/app/" + binary.getFileName())
         .setCreationTime(CREATED)
         .containerize(Containerizer.to(TarImage.at(jibTar).named("bench:1"))
             .setBaseImageLayersCache(jibCache.resolve("base"))
             .setApplicationLayersCache(jibCache.resolve("app")))
-        .getDigest().toString());
+        .getDigest().toString()));
     System.out.printf(Locale.ROOT, "rebuild: %s (%d bytes, static Go program padded with machine code) and %s;"
-        + " %d processors; %s %s; %d warm-up rounds, %d rounds%n", binary, Files.size(binary), config,
+        + " %d processors; %s %s; %d warm-up rounds, %d rounds%n", binary, Files.size(binary), layoutConfig,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
         System.getProperty("java.version"), WARM_UPS, rounds);
 
@@ -168,13 +174,14 @@ public final class LayerBenchmark {
     for (int round = -WARM_UPS; round < rounds; round++) {
       for (Change change : Change.values()) {
         for (Map.Entry<String, Contender> c : contenders.entrySet()) {
+          Path config = c.getValue().config();
           if (change == Change.CHANGED) {
             Files.writeString(config, configText(++counter[0]));
           } else if (change == Change.SAME_BYTES) {
             Files.write(config, Files.readAllBytes(config));
           }
           long start = System.nanoTime();
-          String digest = c.getValue().rebuild();
+          String digest = c.getValue().build().rebuild();
           double ms = (System.nanoTime() - start) / 1e6;
           if (round >= 0) {
             times.computeIfAbsent(change + " " + c.getKey(), k -> new ArrayList<>()).add(ms);
@@ -214,6 +221,13 @@ public final class LayerBenchmark {
         .layer("app").entrypoint(binary)
         .layer("config").addFile(config, "/etc/app.conf")
         .build();
+  }
+
+  /** {@code <dir>/<name>/app.conf}: the same file name (the image path) for every contender. */
+  private static Path config(Path dir, String name) throws IOException {
+    Path config = Files.createDirectories(dir.resolve(name)).resolve("app.conf");
+    Files.writeString(config, configText(0));
+    return config;
   }
 
   private static String configText(int counter) {
