@@ -250,6 +250,18 @@ public final class BlobStore {
     }
   }
 
+  /** Closes the temp files of blobs not committed (a failed write); the caller deletes them. */
+  public void abandon() {
+    for (Pending p : pending.values()) {
+      try {
+        p.file().close();
+      } catch (IOException e) {
+        // being thrown away
+      }
+    }
+    pending.clear();
+  }
+
   /** Runs the tasks side by side (the first here) and throws the first failure once all are done. */
   private static void runAll(List<java.util.concurrent.Callable<Void>> tasks) throws IOException {
     List<java.util.concurrent.Future<Void>> futures = new java.util.ArrayList<>();

@@ -179,6 +179,7 @@ public final class Layouts {
     Path tmp = layout.resolve(TMP_DIR);
     deleteTree(tmp); // left by a writer that was killed; we hold the lock, so nobody uses it
     boolean success = false;
+    BlobStore store = null;
     try {
       Path ociLayout = layout.resolve("oci-layout");
       if (!Files.exists(ociLayout)) {
@@ -188,7 +189,7 @@ public final class Layouts {
           Files.write(ociLayout, ImageJson.ociLayout()); // a staging layout, synced as a whole or thrown away
         }
       }
-      BlobStore store = BlobStore.deferred(layout.resolve("blobs").resolve("sha256"), tmp, where, durable);
+      store = BlobStore.deferred(layout.resolve("blobs").resolve("sha256"), tmp, where, durable);
       if (references != null) {
         store.referenceFilesInto(references);
       }
@@ -216,6 +217,9 @@ public final class Layouts {
       success = true;
       return written;
     } finally {
+      if (!success && store != null) {
+        store.abandon();
+      }
       deleteTree(tmp);
       if (!success && created && !Files.exists(layout.resolve("index.json"))) {
         // We made this directory and no image ever landed in it: leave nothing behind but the

@@ -223,9 +223,9 @@ public final class LayerBenchmark {
         .build();
   }
 
-  /** {@code <dir>/<name>/app.conf}: the same file name (the image path) for every contender. */
+  /** {@code <dir>/config-<name>/app.conf}: the same file name (the image path) for every contender. */
   private static Path config(Path dir, String name) throws IOException {
-    Path config = Files.createDirectories(dir.resolve(name)).resolve("app.conf");
+    Path config = Files.createDirectories(dir.resolve("config-" + name)).resolve("app.conf");
     Files.writeString(config, configText(0));
     return config;
   }
