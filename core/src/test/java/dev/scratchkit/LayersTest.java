@@ -90,6 +90,28 @@ class LayersTest {
   }
 
   @Test
+  void theAutomaticSplitIsNamedInTheConfigHistoryInItsOrder() throws IOException {
+    Path layout = work.resolve("automatic");
+    Path conf = Files.writeString(work.resolve("auto.conf"), "a=1\n");
+    ScratchImage.builder().noCaCertificates()
+        .entrypoint(hello)
+        .addFile(conf, "/etc/auto.conf")
+        .addDirectory(site, "/srv/www")
+        .build().writeTo(OciLayout.at(layout).tag("latest"));
+    Path config = work.resolve("automatic-config.json");
+    writeString(config, Tools.run(Duration.ofMinutes(1), null, null, List.of(Tools.require("skopeo").toString(),
+        "inspect", "--config", "oci:" + layout + ":latest")).assertOk().stdout());
+    String jq = Tools.require("jq").toString();
+    assertThat(Tools.runOk(jq, "-r", ".history[].created_by", config.toString()).stdout()).isEqualTo("""
+        scratchkit: base files (passwd, group, nsswitch.conf, /tmp)
+        scratchkit: directories
+        scratchkit: files
+        scratchkit: app %s
+        """.formatted(hello));
+    assertThat(Tools.runOk(jq, ".rootfs.diff_ids | length", config.toString()).stdout().trim()).isEqualTo("4");
+  }
+
+  @Test
   void addsBeforeTheFirstLayerCallStayInTheAutomaticLayersBeforeTheNamedOnes() {
     ScratchImage image = ScratchImage.builder().noCaCertificates()
         .entrypoint(hello)

@@ -19,11 +19,14 @@ import java.util.Optional;
  *
  * <p>Never serves unverified bytes: an entry is a copy of its own (never a hard link shared
  * with a target, so damage to a cached blob cannot reach an image already written, nor the
- * reverse), and a hit is hashed while it is copied into the target. An entry that fails (its
- * record checksum, its blob's size and identity, or its digest) is dropped with a warning
- * naming the entry and what was found, and the layer is compressed again: the build still
- * writes correct bytes. A hit costs one read and one write of the compressed layer, far less
- * than compressing it.
+ * reverse), and a hit is hashed while it is copied into the target, unless this JVM hashed
+ * that very file before and its identity (device and inode, size, modification and change time)
+ * is unchanged since: any write to it moves its change time, which user space cannot set back.
+ * An entry that fails (its record checksum, its blob's size and identity, or its digest) is
+ * dropped with a warning naming the entry and what was found, and the layer is compressed
+ * again: the build still writes correct bytes. A hit costs one read and one write of the
+ * compressed layer, far less than compressing it; a target that already holds the blob (a
+ * layout written before) costs one {@code stat}.
  *
  * <p>Safe for concurrent builds (threads or processes): entries are written under temp names
  * and renamed. The cache is bounded: least recently used entries are deleted once it exceeds

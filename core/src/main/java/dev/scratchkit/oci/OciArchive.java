@@ -17,6 +17,12 @@ import org.slf4j.LoggerFactory;
  * reads) as target. The file is replaced as a whole: written beside the destination under a
  * temp name and renamed at the end, so a failed write leaves any previous file intact. The
  * tar itself is reproducible (sorted names, root-owned, mtime = the image's creation time).
+ *
+ * <p>Layers found in the layer cache are copied from it straight into the archive, their digest
+ * checked on the way (a damaged entry makes the write start again from verified copies). An
+ * archive this JVM wrote, still the same file (device and inode, size, modification and change
+ * time), that would get exactly the same members is left as it is: rebuilding an unchanged image
+ * costs no copy and no sync.
  */
 public final class OciArchive implements ImageTarget {
 
@@ -120,15 +126,31 @@ public final class OciArchive implements ImageTarget {
     ImageWriter.preflight(images);
     String where = description();
     Instant mtime = images.stream().map(ImageSpec::created).max(Comparator.naturalOrder()).orElseThrow();
-    ImageWriter.Written written = Archives.write(file, mtime, "OCI archive", staging -> {
+    ImageWriter.Written written;
+    try {
+      written = write(images, index, listener, where, mtime, true);
+    } catch (Archives.DamagedReferenceException e) {
+      LOG.warn("layer cache entry {}; writing {} again from verified copies", e.getMessage(), where);
+      written = write(images, index, listener, where, mtime, false);
+    }
+    return Targets.finished(written, listener, where, LOG);
+  }
+
+  /**
+   * One attempt. With {@code reference}, layer cache hits are not copied into the staging
+   * layout but straight into the archive, checked on the way; a damaged one fails the attempt.
+   */
+  private ImageWriter.Written write(List<ImageSpec> images, boolean index, ProgressListener listener, String where,
+      Instant mtime, boolean reference) {
+    java.util.Map<Digest, dev.scratchkit.internal.oci.BlobStore.Reference> references = new java.util.HashMap<>();
+    return Archives.write(file, mtime, "OCI archive", staging -> {
       // Not durable blob by blob: the archive is synced as a whole before its rename.
       ImageWriter.Written w = Layouts.write(staging, tags, images, index, layers.compressor(), listener, where,
-          layers.cacheOrDefault(), false);
+          layers.cacheOrDefault(), false, reference ? references : null);
       // Only the layout's own files go into the archive, not its lock file.
       Layouts.deleteTree(staging.resolve(Layouts.LOCK_FILE));
       return w;
-    });
-    return Targets.finished(written, listener, where, LOG);
+    }, references);
   }
 
   /** E.g. {@code oci-archive /tmp/img.tar:latest}. */

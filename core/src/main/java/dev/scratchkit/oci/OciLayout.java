@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * <p>Safe against crashes and concurrent writers: blobs are written to temp files and renamed
  * to their digest; {@code index.json} is replaced atomically at the very end; writers of one
  * layout (threads or processes) take turns through a file lock on {@code .scratchkit-lock}.
- * A directory that exists, is not empty and is not a layout is refused.
+ * A directory that exists, is not empty and is not a layout is refused. The new blobs and the
+ * next {@code index.json} are synced to disk together before the index is renamed into place;
+ * an index that already says what the write would say is not rewritten.
  *
  * <pre>{@code
  * WriteResult r = OciLayout.at(Path.of("build/image")).tag("latest", "1.0").write(image);

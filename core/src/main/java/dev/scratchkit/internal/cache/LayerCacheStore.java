@@ -148,6 +148,7 @@ public final class LayerCacheStore {
       Path blob = dir.resolve(key.hex() + BLOB);
       Files.move(tempBlob, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tempBlob = null;
+      BlobStore.remember(blob, d.digest()); // hashed on the way in: a hit in this JVM needs no second hash
       Map<String, String> r = new LinkedHashMap<>();
       r.put("digest", d.digest().toString());
       r.put("diffId", d.diffId().toString());
@@ -161,7 +162,7 @@ public final class LayerCacheStore {
           StandardCopyOption.REPLACE_EXISTING);
       tempRecord = null;
       LOG.debug("layer cache: stored {} as {}", d.digest(), key.hex());
-      evict();
+      evictIfDue(d.size());
     } catch (IOException | RuntimeException e) {
       LOG.warn("cannot store layer {} in the layer cache {} ({}); the image is fine, the next build compresses it"
           + " again. Check the directory's permissions and free space, or disable the cache", d.digest(), dir, e);
@@ -169,6 +170,27 @@ public final class LayerCacheStore {
       deleteQuietly(tempBlob);
       deleteQuietly(tempRecord);
     }
+  }
+
+  /**
+   * The blob bytes of each cache directory as of its last scan in this JVM, plus what this JVM
+   * stored since, and when that scan was: a rebuild that stores a small layer does not list and
+   * stat the whole cache every time.
+   */
+  private record Usage(long bytes, long scannedAt) {}
+
+  private static final Map<Path, Usage> USAGE = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Rescan at least this often, for what other processes stored and for stale temp files. */
+  private static final long RESCAN_NANOS = Duration.ofSeconds(30).toNanos();
+
+  private void evictIfDue(long stored) throws IOException {
+    long now = System.nanoTime();
+    Usage u = USAGE.compute(dir, (k, v) -> v == null ? null : new Usage(v.bytes() + stored, v.scannedAt()));
+    if (u != null && u.bytes() <= maxSize && now - u.scannedAt() < RESCAN_NANOS) {
+      return;
+    }
+    evict();
   }
 
   /** Deletes least recently used entries until the blobs fit in the bound, and stale temp files. */
@@ -198,6 +220,7 @@ public final class LayerCacheStore {
         }
       }
     }
+    USAGE.put(dir, new Usage(Math.min(total, maxSize), System.nanoTime()));
     if (total <= maxSize) {
       return;
     }

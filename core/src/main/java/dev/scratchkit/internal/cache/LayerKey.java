@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -43,15 +42,6 @@ public record LayerKey(String hex, List<SourceIdentity> sources) {
 
   /** Files up to this size enter the key by their content (read once per identity and JVM). */
   static final long HASHED_SIZE = 1 << 20;
-
-  /** Identity to SHA-256 of the small files hashed in this JVM; bounded, least recently used out. */
-  private static final Map<String, String> HASHED = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-          return size() > 4096;
-        }
-      });
 
   /** A host file and the identity it had; {@code identity} is compared as a whole. */
   public record SourceIdentity(Path path, String identity) {
@@ -125,12 +115,8 @@ public record LayerKey(String hex, List<SourceIdentity> sources) {
   private static String contentOrIdentity(LayerEntry e, SourceFiles.HostFile host, SourceIdentity id) {
     String digest = host.sha256();
     if (digest == null && host.size() <= HASHED_SIZE) {
-      digest = HASHED.get(host.identity());
-      if (digest == null) {
-        // Refuses (naming the file) when the file is no longer the recorded one.
-        digest = SourceFiles.hostFile(SourceFiles.readChecked(e, -1).entry()).sha256();
-        HASHED.put(host.identity(), digest);
-      }
+      // Remembered by identity in this JVM; refuses (naming the file) when it is no longer the recorded one.
+      digest = SourceFiles.hostFile(SourceFiles.withContentDigest(e)).sha256();
     }
     return digest == null ? id.identity() : "content size=" + host.size() + " sha256=" + digest;
   }

@@ -3,7 +3,7 @@ package dev.scratchkit.internal.checks;
 import dev.scratchkit.doctor.Finding;
 import dev.scratchkit.doctor.Severity;
 import dev.scratchkit.elf.DynamicSymbol;
-import dev.scratchkit.elf.ElfFormatException;
+import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.internal.view.ImageView;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,7 +212,7 @@ final class EmbeddedInterpreterRule implements Rule {
           return true;
         }
       }
-    } catch (ElfFormatException malformed) {
+    } catch (ElfException malformed) {
       return false;
     }
     return false;

@@ -3,7 +3,7 @@ package dev.scratchkit.internal.checks;
 import dev.scratchkit.doctor.Finding;
 import dev.scratchkit.doctor.Severity;
 import dev.scratchkit.elf.DynamicSymbol;
-import dev.scratchkit.elf.ElfFormatException;
+import dev.scratchkit.elf.ElfException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +75,7 @@ final class HelperProgramsRule implements Rule {
           break;
         }
       }
-    } catch (ElfFormatException malformed) {
+    } catch (ElfException malformed) {
       return;
     }
     if (searcher == null) {

@@ -3,7 +3,7 @@ package dev.scratchkit.internal.checks;
 import dev.scratchkit.doctor.Finding;
 import dev.scratchkit.doctor.Severity;
 import dev.scratchkit.elf.DynamicSymbol;
-import dev.scratchkit.elf.ElfFormatException;
+import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.internal.view.ImageView;
 import java.util.List;
 import java.util.Optional;
@@ -85,7 +85,7 @@ final class ShellRule implements Rule {
       if (exec != null && image.strings(file).contains(SHELL)) {
         return Optional.of(file.path() + " imports " + exec + " and names " + SHELL + " in its strings");
       }
-    } catch (ElfFormatException malformed) {
+    } catch (ElfException malformed) {
       // nothing the loader could bind either
     }
     return Optional.empty();

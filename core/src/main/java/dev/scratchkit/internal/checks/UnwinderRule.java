@@ -4,7 +4,7 @@ import dev.scratchkit.doctor.Finding;
 import dev.scratchkit.doctor.Severity;
 import dev.scratchkit.elf.DynamicSymbol;
 import dev.scratchkit.elf.ElfFile;
-import dev.scratchkit.elf.ElfFormatException;
+import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.elf.LibraryClosure;
 import dev.scratchkit.elf.ResolvedLibrary;
 import dev.scratchkit.internal.view.ImageView;
@@ -48,7 +48,7 @@ public final class UnwinderRule implements Rule {
           return Optional.of(path + " imports " + s.nameWithVersion());
         }
       }
-    } catch (ElfFormatException malformed) {
+    } catch (ElfException malformed) {
       // a malformed table imports nothing the loader could bind either
     }
     return Optional.empty();

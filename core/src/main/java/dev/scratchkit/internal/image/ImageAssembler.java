@@ -7,8 +7,8 @@ import dev.scratchkit.ScratchImageException.Problem;
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.certs.TrustStoreException;
 import dev.scratchkit.elf.ElfException;
-import dev.scratchkit.elf.ElfFile;
 import dev.scratchkit.elf.ElfFormatException;
+import dev.scratchkit.elf.ElfFile;
 import dev.scratchkit.elf.Linkage;
 import dev.scratchkit.elf.Platform;
 import dev.scratchkit.elf.RuntimeNeed;
@@ -373,7 +373,7 @@ public final class ImageAssembler {
     }
     ElfFile elf;
     try {
-      elf = ElfFile.read(real);
+      elf = dev.scratchkit.internal.view.ElfFiles.read(real);
     } catch (ElfFormatException e) {
       problems.add(new Problem(absolute.toString(), absolute + " is not an ELF executable: " + e.getMessage()
           + ". A scratch image can only start a Linux ELF program."));
@@ -504,7 +504,7 @@ public final class ImageAssembler {
     }
     CaBundle bundle;
     try {
-      bundle = request.caBundle() != null ? request.caBundle() : CaBundle.fromJdk();
+      bundle = request.caBundle() != null ? request.caBundle() : jdkBundle();
     } catch (TrustStoreException e) {
       problems.add(new Problem("caCertificates", "The JDK's CA certificates cannot be read: " + e.getMessage()
           + " Give a bundle with caCertificates(CaBundle.fromPem(...)), or call noCaCertificates()."));
@@ -517,6 +517,33 @@ public final class ImageAssembler {
           + " connections."));
       return null;
     }
+    return bundle;
+  }
+
+  /** The JDK's bundle read last, with the identity of the cacerts file it was read from. */
+  private record JdkBundle(String identity, CaBundle bundle) {}
+
+  private static volatile JdkBundle lastJdkBundle;
+
+  /**
+   * {@link CaBundle#fromJdk()}, read again only when the JDK's {@code cacerts} file (after its
+   * links) has another identity than when it was read last: a rebuild in the same JVM does not
+   * parse the trust store and export its PEM every time (the bundle keeps its PEM).
+   */
+  static CaBundle jdkBundle() {
+    String identity;
+    try {
+      Path cacerts = Path.of(System.getProperty("java.home"), "lib", "security", "cacerts").toRealPath();
+      identity = SourceFiles.recordNow(cacerts).identity();
+    } catch (IOException | RuntimeException e) {
+      return CaBundle.fromJdk(); // not a plain file: let fromJdk find it and say what is wrong
+    }
+    JdkBundle last = lastJdkBundle;
+    if (last != null && last.identity().equals(identity)) {
+      return last.bundle();
+    }
+    CaBundle bundle = CaBundle.fromJdk();
+    lastJdkBundle = new JdkBundle(identity, bundle);
     return bundle;
   }
 

@@ -352,7 +352,7 @@ final class SourceCollector {
     Path file = entry.source().orElseThrow();
     if (elfFiles != null && java.util.Arrays.equals(ImageAssembler.head(file, 4), ELF_MAGIC)) {
       try {
-        ElfFile elf = ElfFile.read(file);
+        ElfFile elf = dev.scratchkit.internal.view.ElfFiles.read(file);
         entry = SourceFiles.withContentDigest(entry);
         elfFiles.add(new ImageAssembler.ImageElf(file, entry.path(), elf));
       } catch (ElfException e) {

@@ -5,7 +5,6 @@ import dev.scratchkit.ScratchImageException.Problem;
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.elf.ElfFile;
-import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.elf.ImageEntry;
 import dev.scratchkit.elf.LibraryClosure;
 import dev.scratchkit.elf.LibraryResolver;
@@ -373,8 +372,8 @@ public final class JavaAssembly {
         (rel.endsWith(".jsa") ? archive : entries).add(e);
         if (isElf(p)) {
           try {
-            elfFiles.add(new RuntimeElf(p, inImage, ElfFile.read(p)));
-          } catch (ElfFormatException ex) {
+            elfFiles.add(new RuntimeElf(p, inImage, dev.scratchkit.internal.view.ElfFiles.read(p)));
+          } catch (ElfException ex) {
             LOG.warn("{} starts like an ELF file but cannot be read as one ({})", p, ex.getMessage());
           }
         }
@@ -463,7 +462,7 @@ public final class JavaAssembly {
       Path real = host.toRealPath();
       ImagePath inImage = ImagePath.of(libc.pathInImage()).parent().orElseThrow().resolve("libgcc_s.so.1");
       into.add(LayerEntry.file(inImage, real, 0644));
-      elfFiles.add(new RuntimeElf(real, inImage, ElfFile.read(real)));
+      elfFiles.add(new RuntimeElf(real, inImage, dev.scratchkit.internal.view.ElfFiles.read(real)));
     } catch (IOException | ElfException e) {
       warn(host + " cannot be read (" + e.getMessage() + "); the image has no libgcc_s.so.1.");
     }

@@ -1,5 +1,6 @@
 package dev.scratchkit.internal.oci;
 
+import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.OciException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,6 +72,47 @@ public final class Archives {
    * @param mtime every entry's modification time
    */
   public static <T> T write(Path destination, Instant mtime, String kind, Stager<T> stager) {
+    return write(destination, mtime, kind, stager, Map.of());
+  }
+
+  /** A referenced blob that turned out not to be the blob; the caller writes again without references. */
+  public static final class DamagedReferenceException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    DamagedReferenceException(IOException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
+  /**
+   * What an archive this JVM wrote holds: a key over its members, and the file's identity right
+   * after it was renamed into place.
+   */
+  private record Written(String members, String identity) {}
+
+  /** Archives written by this JVM, by path; bounded, least recently used out. */
+  private static final Map<Path, Written> WRITTEN = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, Written> eldest) {
+          return size() > 1024;
+        }
+      });
+
+  /**
+   * Stages, tars and renames; the archive also gets the blobs in {@code references} (filled by
+   * the stager), copied from where they are with their size and digest checked on the way.
+   *
+   * <p>When this JVM wrote the destination, the file still has the identity it had then, and its
+   * members would be the same (names, sizes, the blobs' digests, the other files' bytes), it is
+   * left as it is: a rebuild of an unchanged image does not copy and sync the archive again.
+   *
+   * @throws DamagedReferenceException when a referenced blob is not the blob (nothing is replaced)
+   */
+  public static <T> T write(Path destination, Instant mtime, String kind, Stager<T> stager,
+      Map<Digest, BlobStore.Reference> references) {
     Path file = destination.toAbsolutePath().normalize();
     Path parent = file.getParent();
     if (Files.isDirectory(file)) {
@@ -85,15 +128,29 @@ public final class Archives {
       removeStale(parent, base, own.id);
       Path staging = own.dir;
       T value = stager.stage(staging);
+      List<Member> members = members(staging, references);
+      String key = membersKey(members, mtime);
+      Written before = WRITTEN.get(file);
+      if (before != null && before.members().equals(key) && before.identity().equals(identity(file))) {
+        LOG.debug("{} {} already holds these members; left as it is", kind, file);
+        return value;
+      }
       try (DurableFileOutput archive = DurableFileOutput.create(own.temp)) {
         OutputStream out = new BufferedOutputStream(archive, 64 * 1024);
-        tarTree(staging, out, mtime);
+        tar(members, out, mtime);
         out.flush();
         archive.sync();
       }
+      WRITTEN.remove(file);
       Files.move(own.temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       BlobStore.syncDirectory(parent);
+      String after = identity(file);
+      if (after != null) {
+        WRITTEN.put(file, new Written(key, after));
+      }
       return value;
+    } catch (BlobStore.DamagedBlobException e) {
+      throw new DamagedReferenceException(e);
     } catch (IOException e) {
       throw new OciException("cannot write the " + kind + " " + file + ": " + e
           + "; check free space and permissions in " + parent + " (any previous file is unchanged)", e);
@@ -249,41 +306,110 @@ public final class Archives {
     }
   }
 
+  /**
+   * One member of an archive: a directory, a staged file, or a referenced blob.
+   *
+   * @param name the member name, a directory's with a trailing slash
+   * @param file the staged file, or null
+   * @param reference the referenced blob, or null
+   */
+  private record Member(String name, Path file, BlobStore.Reference reference) {}
+
+  /** The staging tree's members and the referenced blobs, sorted by name (UTF-8 bytes). */
+  private static List<Member> members(Path root, Map<Digest, BlobStore.Reference> references) throws IOException {
+    List<Member> members = new java.util.ArrayList<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.filter(p -> !p.equals(root)).toList()) {
+        String name = root.relativize(p).toString().replace('\\', '/');
+        boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+        members.add(new Member(dir ? name + "/" : name, dir ? null : p, null));
+      }
+    }
+    for (BlobStore.Reference r : references.values()) {
+      String name = "blobs/" + r.digest().algorithm() + "/" + r.digest().hex();
+      if (members.stream().noneMatch(m -> m.name().equals(name))) {
+        members.add(new Member(name, null, r));
+      }
+    }
+    members.sort((a, b) -> java.util.Arrays.compareUnsigned(a.name().getBytes(StandardCharsets.UTF_8),
+        b.name().getBytes(StandardCharsets.UTF_8)));
+    return members;
+  }
+
+  /**
+   * A digest over what the archive's bytes are made of: the mtime, every member's name and size,
+   * a blob by its name (its digest, checked when copied), any other file by its SHA-256.
+   */
+  private static String membersKey(List<Member> members, Instant mtime) throws IOException {
+    java.security.MessageDigest sha = DigestingOutputStream.newSha256();
+    sha.update(("scratchkit-archive/1 mtime=" + mtime.getEpochSecond() + "\n").getBytes(StandardCharsets.UTF_8));
+    for (Member m : members) {
+      String line;
+      if (m.reference() != null) {
+        line = m.name() + " " + m.reference().size();
+      } else if (m.file() == null) {
+        line = m.name();
+      } else if (m.name().startsWith("blobs/")) {
+        line = m.name() + " " + Files.size(m.file());
+      } else {
+        byte[] bytes = Files.readAllBytes(m.file());
+        line = m.name() + " " + bytes.length + " " + java.util.HexFormat.of().formatHex(
+            DigestingOutputStream.newSha256().digest(bytes));
+      }
+      sha.update((line.length() + ":" + line + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    return java.util.HexFormat.of().formatHex(sha.digest());
+  }
+
+  /** Device and inode, size, modification and change time of a regular file; null when unknown. */
+  private static String identity(Path file) {
+    SourceFiles.Stat s = SourceFiles.stat(file);
+    if (s == null || !s.regular() || s.fileKey() == null || "-".equals(s.changed())) {
+      return null;
+    }
+    return s.fileKey() + " " + s.size() + " " + s.modified().toInstant() + " " + s.changed();
+  }
+
   /** Tars a directory tree: sorted names, directories 0755, files 0644, root-owned, fixed mtime. */
   static void tarTree(Path root, OutputStream out, Instant mtime) throws IOException {
+    tar(members(root, Map.of()), out, mtime);
+  }
+
+  private static void tar(List<Member> members, OutputStream out, Instant mtime) throws IOException {
     FileTime time = FileTime.from(mtime.getEpochSecond(), TimeUnit.SECONDS);
-    List<Path> paths;
-    try (Stream<Path> walk = Files.walk(root)) {
-      paths = walk.filter(p -> !p.equals(root)).toList();
-    }
-    List<String> names = paths.stream().map(p -> root.relativize(p).toString().replace('\\', '/')
-        + (Files.isDirectory(p) ? "/" : "")).sorted((a, b) -> java.util.Arrays.compareUnsigned(
-            a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8))).toList();
     TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosingOutputStream(out), StandardCharsets.UTF_8.name());
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     byte[] buffer = new byte[64 * 1024];
-    for (String name : names) {
-      boolean dir = name.endsWith("/");
-      TarArchiveEntry e = new TarArchiveEntry(name, dir ? TarConstants.LF_DIR : TarConstants.LF_NORMAL, true);
+    for (Member m : members) {
+      boolean dir = m.name().endsWith("/");
+      TarArchiveEntry e = new TarArchiveEntry(m.name(), dir ? TarConstants.LF_DIR : TarConstants.LF_NORMAL, true);
       e.setMode(dir ? 0755 : 0644);
       e.setUserId(0);
       e.setGroupId(0);
       e.setUserName("");
       e.setGroupName("");
       e.setLastModifiedTime(time);
-      Path p = root.resolve(dir ? name.substring(0, name.length() - 1) : name);
-      if (!dir) {
-        e.setSize(Files.size(p));
-      }
-      tar.putArchiveEntry(e);
-      if (!dir) {
-        try (InputStream in = Files.newInputStream(p)) {
+      if (m.reference() != null) {
+        e.setSize(m.reference().size());
+        tar.putArchiveEntry(e);
+        // Hashed on the way (unless this JVM hashed this very file before): a damaged entry fails the write.
+        try {
+          BlobStore.copyVerified(m.reference().source(), m.reference().digest(), m.reference().size(), tar);
+        } catch (java.nio.file.NoSuchFileException gone) {
+          throw new BlobStore.DamagedBlobException(m.reference().source(), "is gone (evicted meanwhile)");
+        }
+      } else if (!dir) {
+        e.setSize(Files.size(m.file()));
+        tar.putArchiveEntry(e);
+        try (InputStream in = Files.newInputStream(m.file())) {
           int n;
           while ((n = in.read(buffer)) > 0) {
             tar.write(buffer, 0, n);
           }
         }
+      } else {
+        tar.putArchiveEntry(e);
       }
       tar.closeArchiveEntry();
     }

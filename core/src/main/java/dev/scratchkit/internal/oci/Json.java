@@ -92,6 +92,10 @@ public final class Json {
   /** Nesting {@link #parse} accepts. */
   public static final int MAX_PARSE_DEPTH = 64;
 
+  /** One parser for every call: building Jackson's mapper costs more than parsing an index. */
+  private static final dev.scratchkit.internal.oci.read.JsonDoc PARSER =
+      new dev.scratchkit.internal.oci.read.JsonDoc(MAX_PARSE_DEPTH);
+
   /**
    * Parses JSON text with Jackson, within {@link #MAX_PARSE_BYTES} and {@link #MAX_PARSE_DEPTH}
    * (duplicate keys refused), into ordered maps, lists, strings, {@link Long} or
@@ -106,7 +110,7 @@ public final class Json {
           + MAX_PARSE_BYTES + " accepted");
     }
     try {
-      return new dev.scratchkit.internal.oci.read.JsonDoc(MAX_PARSE_DEPTH).parsePlain(bytes, "the document");
+      return PARSER.parsePlain(bytes, "the document");
     } catch (dev.scratchkit.oci.OciException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }

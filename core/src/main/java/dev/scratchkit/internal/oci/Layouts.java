@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * {@link FileChannel#lock()} on {@value #LOCK_FILE}, plus an in-JVM lock because file locks
  * are per process), check that the directory is a layout or empty (only now, so that two
  * writers creating one new layout both land), drop temp files of writers that died, write
- * every blob through a temp file and an atomic rename, sync the blob directory, then replace
- * {@code index.json} atomically. Until that last rename, readers see the old index and only
- * old (or extra, unreferenced) blobs.
+ * every new blob and the next {@code index.json} to temp files, sync them all in one round (side
+ * by side: concurrent syncs share the file system's journal commit), rename the blobs to their
+ * digests, sync the blob directory, then rename {@code index.json} into place and sync the
+ * layout directory. Until that last rename, readers see the old index and only old (or extra,
+ * unreferenced) blobs. An index that would not change is left as it is.
  */
 public final class Layouts {
 
@@ -99,6 +103,18 @@ public final class Layouts {
    */
   public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
       LayerCompression compression, ProgressListener listener, String where, LayerCache cache, boolean durable) {
+    return write(dir, tags, images, asIndex, compression, listener, where, cache, durable, null);
+  }
+
+  /**
+   * As {@link #write(Path, List, List, boolean, LayerCompression, ProgressListener, String, LayerCache, boolean)}.
+   *
+   * @param references null to copy every blob in; else layer cache entries are left in place and
+   *     added to it (a staging layout that is copied once more, into an archive)
+   */
+  public static ImageWriter.Written write(Path dir, List<String> tags, List<ImageSpec> images, boolean asIndex,
+      LayerCompression compression, ProgressListener listener, String where, LayerCache cache, boolean durable,
+      Map<dev.scratchkit.oci.Digest, BlobStore.Reference> references) {
     ImageWriter.preflight(images);
     Path layout = dir.toAbsolutePath().normalize();
     JvmLock jvmLock = lockInJvm(layout);
@@ -121,7 +137,8 @@ public final class Layouts {
           }
           throw e;
         }
-        return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache, durable);
+        return writeLocked(layout, created, tags, images, asIndex, compression, listener, where, cache, durable,
+            references);
       }
     } catch (IOException e) {
       throw new OciException("cannot write the OCI layout " + layout + ": " + e
@@ -157,26 +174,52 @@ public final class Layouts {
 
   private static ImageWriter.Written writeLocked(Path layout, boolean created, List<String> tags,
       List<ImageSpec> images, boolean asIndex, LayerCompression compression, ProgressListener listener, String where,
-      LayerCache cache, boolean durable) throws IOException {
+      LayerCache cache, boolean durable, Map<dev.scratchkit.oci.Digest, BlobStore.Reference> references)
+      throws IOException {
     Path tmp = layout.resolve(TMP_DIR);
     deleteTree(tmp); // left by a writer that was killed; we hold the lock, so nobody uses it
     boolean success = false;
+    BlobStore store = null;
     try {
       Path ociLayout = layout.resolve("oci-layout");
       if (!Files.exists(ociLayout)) {
-        BlobStore.replaceAtomically(ociLayout, ImageJson.ociLayout(), tmp);
+        if (durable) {
+          BlobStore.replaceAtomically(ociLayout, ImageJson.ociLayout(), tmp);
+        } else {
+          Files.write(ociLayout, ImageJson.ociLayout()); // a staging layout, synced as a whole or thrown away
+        }
       }
-      BlobStore store = new BlobStore(layout.resolve("blobs").resolve("sha256"), tmp, where, durable);
+      store = BlobStore.deferred(layout.resolve("blobs").resolve("sha256"), tmp, where, durable);
+      if (references != null) {
+        store.referenceFilesInto(references);
+      }
       ImageWriter writer = new ImageWriter(store, compression, listener, where, cache);
       ImageWriter.Written written = images.size() == 1 && !asIndex ? writer.writeImage(images.get(0))
           : writer.writeIndex(images);
-      BlobStore.syncDirectory(store.dir());
       Path indexFile = layout.resolve("index.json");
       byte[] index = updatedIndex(indexFile, tags, written);
-      BlobStore.replaceAtomically(indexFile, index, tmp);
+      if (Arrays.equals(index, currentIndex(indexFile, index.length))) {
+        // A rebuild of the same image: every blob is in place and the index already says this.
+        store.commit(List.of());
+      } else {
+        // The new blobs and the next index are synced in one round; the index is renamed last.
+        Files.createDirectories(tmp);
+        Path indexTemp = BlobStore.tempName(tmp, "index.json-");
+        try (DurableFileOutput next = DurableFileOutput.create(indexTemp)) {
+          next.write(index);
+          store.commit(durable ? List.of(next) : List.of());
+        }
+        Files.move(indexTemp, indexFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (durable) {
+          BlobStore.syncDirectory(layout);
+        }
+      }
       success = true;
       return written;
     } finally {
+      if (!success && store != null) {
+        store.abandon();
+      }
       deleteTree(tmp);
       if (!success && created && !Files.exists(layout.resolve("index.json"))) {
         // We made this directory and no image ever landed in it: leave nothing behind but the
@@ -189,6 +232,17 @@ public final class Layouts {
           }
         }
       }
+    }
+  }
+
+  /** The bytes of the index file when it is a regular file of {@code length} bytes; else null. */
+  private static byte[] currentIndex(Path indexFile, int length) {
+    try {
+      java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(indexFile,
+          java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile() && a.size() == length ? Files.readAllBytes(indexFile) : null;
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -41,6 +41,8 @@ import java.util.Set;
  * unchanged identity means unchanged content without reading a large file twice per build. The
  * files whose bytes a check judged (the entrypoint, every ELF file that was inspected, an added
  * {@code /etc/passwd}) also carry a SHA-256, checked while the layer is written (no extra read).
+ * For the same reason a digest taken in this JVM is remembered under the identity it was taken
+ * with, so a rebuild hashes only the files that changed.
  *
  * <p>How a file is opened at write time: every recorded path is fully resolved when the entry is
  * made, so at write time no component may be a symbolic link. The file is opened through a chain
@@ -241,8 +243,44 @@ public final class SourceFiles {
    * @throws OciException naming the file when it changed since the entry was made
    */
   public static LayerEntry withContentDigest(LayerEntry entry) {
+    HostFile host = Objects.requireNonNull(hostFile(entry), "host file");
+    String known = knownDigest(host);
+    if (known != null) {
+      // Hashed before under this very identity: the bytes are those (see the class comment).
+      // One lstat confirms that the file still has it, after the checks read it.
+      verify(entry);
+      return access().file(entry.path(), host.withSha256(known), entry.mode()).withOwner(entry.uid(), entry.gid());
+    }
     return readChecked(entry, -1).entry();
   }
+
+  /**
+   * The SHA-256 of a host file hashed earlier in this JVM under the same identity (path, device
+   * and inode, size, modification and change time), or null. An identity without a file key or
+   * a change time is never remembered: it would not show every change.
+   */
+  public static String knownDigest(HostFile host) {
+    return remembered(host) ? DIGESTS.get(host.identity()) : null;
+  }
+
+  private static boolean remembered(HostFile host) {
+    return host.fileKey() != null && !"-".equals(host.changed());
+  }
+
+  /**
+   * Identity to SHA-256 of the host files hashed in this JVM, so a rebuild does not read an
+   * unchanged file again (the entrypoint, every ELF file, small files for the layer key); bounded,
+   * least recently used out.
+   */
+  private static final Map<String, String> DIGESTS = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+          return size() > 4096;
+        }
+      });
 
   /**
    * The content of a small host file a check needs to read (an added {@code /etc/passwd}), and
@@ -274,6 +312,9 @@ public final class SourceFiles {
         remaining -= n;
       }
       String hex = in.finish();
+      if (remembered(host)) {
+        DIGESTS.put(host.identity(), hex);
+      }
       HostFile hashed = host.withSha256(hex);
       return new Checked(kept == null ? null : kept.toByteArray(), access().file(entry.path(), hashed, entry.mode())
           .withOwner(entry.uid(), entry.gid()).withModified(entry.modified().orElse(null)));

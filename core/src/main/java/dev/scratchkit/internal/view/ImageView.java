@@ -392,7 +392,7 @@ public final class ImageView implements RootFileSystem, Closeable {
     }
     return elfFiles.computeIfAbsent(file.path(), p -> {
       try {
-        return Optional.of(ElfFile.read(localFile(file)));
+        return Optional.of(ElfFiles.read(localFile(file)));
       } catch (ElfException | UncheckedIOException e) {
         return Optional.empty();
       }
