@@ -145,6 +145,7 @@ public final class ScratchImage {
     private boolean bundleSharedLibraries;
     private Path sysroot = Path.of("/");
     private Path timezoneData;
+    private boolean withTimeZoneData = true;
     private final List<ImageAssembler.Source> sources = new ArrayList<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final Map<String, String> annotations = new LinkedHashMap<>();
@@ -346,13 +347,32 @@ public final class ScratchImage {
 
     /**
      * Adds timezone data (a zoneinfo tree such as {@code /usr/share/zoneinfo}) at
-     * {@code /usr/share/zoneinfo}, where Go and the C library look for it.
+     * {@code /usr/share/zoneinfo}, where Go and the C library look for it, in place of the
+     * default (the build root's {@code /usr/share/zoneinfo}, see {@link #withoutTimeZoneData()}).
      *
      * @param zoneinfo the zoneinfo directory
      * @return this builder
      */
     public Builder timezoneData(Path zoneinfo) {
       this.timezoneData = Objects.requireNonNull(zoneinfo, "zoneinfo");
+      this.withTimeZoneData = true;
+      return this;
+    }
+
+    /**
+     * Leaves time zone data out. By default the image gets the build root's
+     * {@code /usr/share/zoneinfo} (the sysroot given to {@link #bundleSharedLibraries(Path)},
+     * else this machine's; Debian's tzdata is about 1.5 MB, 0.5 MB compressed), in a layer of its
+     * own, as distroless does: without it a program that loads a zone by name (Go's
+     * {@code time.LoadLocation}, glibc with {@code TZ=Europe/Berlin}) silently gets UTC.
+     * {@link #build()} refuses an image whose {@code TZ} names a zone it then lacks, and warns
+     * when the program evidently loads zones.
+     *
+     * @return this builder
+     */
+    public Builder withoutTimeZoneData() {
+      this.timezoneData = null;
+      this.withTimeZoneData = false;
       return this;
     }
 
@@ -507,7 +527,8 @@ public final class ScratchImage {
     public ScratchImage build() {
       ImageAssembler.Request request = new ImageAssembler.Request(entrypoint, entrypointPath, args,
           new LinkedHashMap<>(env), user, workingDirectory, caCertificates, caBundle, bundleSharedLibraries, sysroot,
-          timezoneData, List.copyOf(sources), new LinkedHashMap<>(labels), new LinkedHashMap<>(annotations),
+          !withTimeZoneData ? null : timezoneData != null ? timezoneData : ImageAssembler.defaultZoneinfo(sysroot),
+          List.copyOf(sources), new LinkedHashMap<>(labels), new LinkedHashMap<>(annotations),
           List.copyOf(exposedPorts), creationTime, platform, strict, java, List.copyOf(layerCalls),
           entrypointLayer);
       List<ScratchImageException.Problem> inputs = CandidateChecks.inputProblems(entrypoint, entrypointPath, env);
