@@ -149,7 +149,7 @@ final class RuntimeDataBundler {
           modules[0]++;
         }
       });
-      LOG.info("bundling {} from {}: {} gconv modules, {} bytes in all with gconv-modules{}: {}, and glibc loads the"
+      LOG.info("bundling {} from {}: {} shared objects (the modules and the libraries they share), {} bytes in all with gconv-modules{}: {}, and glibc loads the"
           + " module of each charset by name when iconv_open runs; its arguments are only known at run time (input,"
           + " command line), so every module is added", dir, host, modules[0], bytes[0],
           Files.isDirectory(host.resolve("gconv-modules.d")) ? ", gconv-modules.d" : "", evidence);
