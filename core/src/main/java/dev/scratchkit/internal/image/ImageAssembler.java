@@ -222,7 +222,7 @@ public final class ImageAssembler {
     try {
       // scratchkit's own layers carry a fixed time, so they are the same blobs in every image.
       layers.add(new LayerSpec(baseEntries,
-          "scratchkit: base files (passwd, group, nsswitch.conf, services, protocols, /tmp)", SHARED_LAYER_TIME));
+          "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)", SHARED_LAYER_TIME));
       if (caEntry != null) {
         List<LayerEntry> caEntries = java == null ? List.of(caEntry) : List.of(caEntry, java.trustStore(bundle));
         layers.add(new LayerSpec(caEntries, "scratchkit: CA certificates (" + bundle.size() + ")",
