@@ -363,8 +363,9 @@ public final class ScratchImage {
      * Leaves time zone data out. By default the image gets the build root's
      * {@code /usr/share/zoneinfo} (the sysroot given to {@link #bundleSharedLibraries(Path)},
      * else this machine's; Debian 12's tzdata 2025b is 900 files, 1.3 MB: a 2.2 MB layer tar,
-     * 0.33 MB gzip-compressed), in a layer of its own, as distroless does: without it a program that loads a zone by name (Go's
-     * {@code time.LoadLocation}, glibc with {@code TZ=Europe/Berlin}) silently gets UTC.
+     * 0.33 MB gzip-compressed), in a layer of its own, as distroless does: without it a program
+     * that loads a zone by name (Go's {@code time.LoadLocation}, glibc with
+     * {@code TZ=Europe/Berlin}) silently gets UTC.
      * {@link #build()} refuses an image whose {@code TZ} names a zone it then lacks, and warns
      * when the program evidently loads zones.
      *

@@ -69,8 +69,6 @@ public final class OpenSslModulesRule implements Rule {
       return;
     }
     java.nio.file.Path local = view.localFile(library.node());
-    String directory = view.envValue("OPENSSL_MODULES").filter(d -> d.startsWith("/"))
-        .orElseGet(() -> modulesDirectory(local));
     Optional<String> evidence = Optional.empty();
     String provider = null;
     List<String> argv = image.argv();
@@ -103,6 +101,8 @@ public final class OpenSslModulesRule implements Rule {
     if (evidence.isEmpty()) {
       return;
     }
+    String directory = view.envValue("OPENSSL_MODULES").filter(d -> d.startsWith("/"))
+        .orElseGet(() -> modulesDirectory(local));
     String module = directory + "/" + provider + ".so";
     ImageView.Resolution r = view.resolve(module);
     if (r.found() && r.node().isFile()) {

@@ -164,7 +164,8 @@ final class NetworkDatabases {
       }
     }
     if (content == null) {
-      LOG.debug("{} is not a regular file: /{} gets scratchkit's compact list", host, relative);
+      LOG.info("{} is not a regular file (Debian: install netbase): the image gets scratchkit's compact list at /{}",
+          host, relative);
       content = fallback.getBytes(StandardCharsets.UTF_8);
     }
     return LayerEntry.bytes(ImagePath.of("/" + relative), content, 0644);

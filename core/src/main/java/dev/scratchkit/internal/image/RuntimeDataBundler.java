@@ -49,9 +49,6 @@ final class RuntimeDataBundler {
   private static final Logger LOG = LoggerFactory.getLogger(RuntimeDataBundler.class);
   static final int MAX_CONFIG = 1 << 20;
 
-  /** Off in tests that show what an image lacking the data does. */
-  static volatile boolean enabled = true;
-
   private final Path sysroot;
   private final List<Problem> problems;
   private final SharedLibraryBundler libraries;
@@ -77,7 +74,7 @@ final class RuntimeDataBundler {
    */
   List<LayerEntry> bundle(List<ImageAssembler.ImageElf> elfFiles, Map<String, String> env,
       Map<ImagePath, LayerEntry> present) {
-    if (!enabled || !Files.isDirectory(sysroot)) {
+    if (!Files.isDirectory(sysroot)) {
       return List.of();
     }
     this.inImage = present;
@@ -149,9 +146,9 @@ final class RuntimeDataBundler {
           modules[0]++;
         }
       });
-      LOG.info("bundling {} from {}: {} shared objects (the modules and the libraries they share), {} bytes in all with gconv-modules{}: {}, and glibc loads the"
-          + " module of each charset by name when iconv_open runs; its arguments are only known at run time (input,"
-          + " command line), so every module is added", dir, host, modules[0], bytes[0],
+      LOG.info("bundling {} from {}: {} shared objects (the modules and the libraries they share), {} bytes in all"
+          + " with gconv-modules{}: {}, and glibc loads the module of each charset by name when iconv_open runs;"
+          + " its arguments are only known at run time (input, command line), so every module is added", dir, host, modules[0], bytes[0],
           Files.isDirectory(host.resolve("gconv-modules.d")) ? ", gconv-modules.d" : "", evidence);
       LOG.debug("{} entries for gconv", entries.size() - before);
     };
