@@ -367,7 +367,8 @@ public final class ScratchImage {
      * that loads a zone by name (Go's {@code time.LoadLocation}, glibc with
      * {@code TZ=Europe/Berlin}) silently gets UTC.
      * {@link #build()} refuses an image whose {@code TZ} names a zone it then lacks, and warns
-     * when the program evidently loads zones.
+     * when the program evidently loads zones. A {@link #javaApplication(JavaApplication) Java
+     * application} gets none by default: the runtime reads its own {@code lib/tzdb.dat}.
      *
      * @return this builder
      */
@@ -528,7 +529,8 @@ public final class ScratchImage {
     public ScratchImage build() {
       ImageAssembler.Request request = new ImageAssembler.Request(entrypoint, entrypointPath, args,
           new LinkedHashMap<>(env), user, workingDirectory, caCertificates, caBundle, bundleSharedLibraries, sysroot,
-          !withTimeZoneData ? null : timezoneData != null ? timezoneData : ImageAssembler.defaultZoneinfo(sysroot),
+          !withTimeZoneData ? null : timezoneData != null ? timezoneData
+              : java != null ? null : ImageAssembler.defaultZoneinfo(sysroot),
           List.copyOf(sources), new LinkedHashMap<>(labels), new LinkedHashMap<>(annotations),
           List.copyOf(exposedPorts), creationTime, platform, strict, java, List.copyOf(layerCalls),
           entrypointLayer);

@@ -22,6 +22,12 @@ public final class GconvRule implements Rule {
   static final String NAME = "gconv";
   /** The functions whose callers load gconv modules. */
   public static final Set<String> FUNCTIONS = Set.of("iconv_open");
+  /**
+   * Libraries whose import of {@code iconv_open} is no evidence: libstdc++ calls it only for
+   * its {@code encoding_state} codecvt extension, whose templates a program instantiates itself
+   * (the program then imports iconv_open), so every C++ program would otherwise get the modules.
+   */
+  public static final Set<String> NOT_EVIDENCE = Set.of("libstdc++.so.6");
   /** The configuration glibc reads first, and the cache {@code iconvconfig} makes of it. */
   public static final List<String> CONFIGURATION = List.of("gconv-modules.cache", "gconv-modules");
 
@@ -53,7 +59,7 @@ public final class GconvRule implements Rule {
 
   @Override
   public void check(CheckContext image, List<Finding> findings) {
-    Optional<String> evidence = ImportEvidence.inClosure(image, FUNCTIONS);
+    Optional<String> evidence = ImportEvidence.inClosure(image, FUNCTIONS, NOT_EVIDENCE);
     if (evidence.isEmpty()) {
       return;
     }

@@ -52,6 +52,17 @@ public final class ImportEvidence {
    * @param functions the names looked for
    */
   static Optional<String> inClosure(CheckContext image, Set<String> functions) {
+    return inClosure(image, functions, Set.of());
+  }
+
+  /**
+   * {@return as {@link #inClosure(CheckContext, Set)}, libraries of the given names not counted}
+   *
+   * @param image the image
+   * @param functions the names looked for
+   * @param notEvidence sonames whose imports say nothing about this need
+   */
+  static Optional<String> inClosure(CheckContext image, Set<String> functions, Set<String> notEvidence) {
     Optional<LibraryClosure> closure = image.closure();
     if (closure.isEmpty() || glibc(closure.get()).isEmpty()) {
       return Optional.empty();
@@ -63,7 +74,7 @@ public final class ImportEvidence {
       if (evidence.isPresent()) {
         break;
       }
-      if (library.name().equals(UnwinderRule.GLIBC)) {
+      if (library.name().equals(UnwinderRule.GLIBC) || notEvidence.contains(library.name())) {
         continue;
       }
       ImageView.Resolution r = view.resolve(library.pathInImage());

@@ -68,6 +68,9 @@ final class TimeZonesRule implements Rule {
     if (tz.isEmpty()) {
       return;
     }
+    if (image.executed().map(e -> e.elf().neededLibraries().contains("libjli.so")).orElse(false)) {
+      return; // a JDK launcher: the JVM reads zones from its own lib/tzdb.dat
+    }
     String value = tz.get();
     String zone = value.startsWith(":") ? value.substring(1) : value;
     if (zone.isEmpty() || zone.equals("UTC") || zone.equals("GMT") || zone.equals("UTC0") || zone.equals("GMT0")

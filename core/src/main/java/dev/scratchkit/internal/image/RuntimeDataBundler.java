@@ -63,7 +63,7 @@ final class RuntimeDataBundler {
   }
 
   /** An ELF file of the image or of a closure, and its path in the image. */
-  private record Program(String path, ElfFile elf) {}
+  private record Program(String path, String name, ElfFile elf) {}
 
   /**
    * {@return the entries to add beside the libraries}
@@ -80,7 +80,7 @@ final class RuntimeDataBundler {
     this.inImage = present;
     List<ResolvedLibrary> closure = libraries.libraries();
     List<Program> programs = new ArrayList<>();
-    elfFiles.forEach(f -> programs.add(new Program(f.inImage().toString(), f.elf())));
+    elfFiles.forEach(f -> programs.add(new Program(f.inImage().toString(), f.inImage().fileName(), f.elf())));
     Set<Path> read = new HashSet<>();
     ResolvedLibrary glibc = null;
     ResolvedLibrary libcrypto = null;
@@ -94,18 +94,18 @@ final class RuntimeDataBundler {
       }
       if (read.add(library.hostPath())) {
         try {
-          programs.add(new Program(library.pathInImage(), ElfFile.read(library.hostPath())));
+          programs.add(new Program(library.pathInImage(), library.name(), ElfFile.read(library.hostPath())));
         } catch (ElfFormatException | UncheckedIOException e) {
           LOG.debug("not read for imported symbols: {}", e.getMessage());
         }
       }
     }
     if (glibc != null) {
-      evidence(programs, GconvRule.FUNCTIONS).ifPresent(gconv(glibc));
+      evidence(programs, GconvRule.FUNCTIONS, GconvRule.NOT_EVIDENCE).ifPresent(gconv(glibc));
       if (!env.containsKey("LOCPATH")) {
         Map<String, String> named = LocaleNames.named(v -> Optional.ofNullable(env.get(v)));
         if (!named.isEmpty()) {
-          Optional<String> evidence = evidence(programs, LocaleRule.FUNCTIONS);
+          Optional<String> evidence = evidence(programs, LocaleRule.FUNCTIONS, Set.of());
           evidence.ifPresent(e -> named.forEach((variable, locale) -> locale(variable, locale, e)));
         }
       }
@@ -116,8 +116,11 @@ final class RuntimeDataBundler {
     return new ArrayList<>(entries.values());
   }
 
-  private static Optional<String> evidence(List<Program> programs, Set<String> functions) {
+  private static Optional<String> evidence(List<Program> programs, Set<String> functions, Set<String> notEvidence) {
     for (Program p : programs) {
+      if (notEvidence.contains(p.name())) {
+        continue;
+      }
       Optional<String> e = ImportEvidence.of(p.elf(), p.path(), functions);
       if (e.isPresent()) {
         return e;

@@ -63,6 +63,19 @@ class GconvRuleTest {
     assertThat(f.fix()).isEqualTo("COPY " + GCONV + " (Debian package libc6) from the build stage to " + GCONV + ".");
   }
 
+  @Test
+  void libstdcxxImportingIconvOpenIsNoEvidence() throws Exception {
+    Path gxx = Tools.require("g++");
+    Files.writeString(work.resolve("hello.cc"), "#include <iostream>\nint main(){std::cout << \"hi\" << std::endl;}\n");
+    Tools.run(java.time.Duration.ofMinutes(2), work, null, List.of(gxx.toString(), "-O1", "-o",
+        work.resolve("hello-cc").toString(), work.resolve("hello.cc").toString())).assertOk();
+    ScratchImage image = ScratchImage.builder().entrypoint(work.resolve("hello-cc"), "/app/hello")
+        .bundleSharedLibraries().build();
+    assertThat(image.files()).contains(ImagePath.of("/lib/x86_64-linux-gnu/libstdc++.so.6"))
+        .noneMatch(p -> p.toString().startsWith(GCONV));
+    assertThat(RunTimeData.hasFinding(RunTimeData.write(image, work.resolve("cxx")), GconvRule.NAME)).isFalse();
+  }
+
   static final String EUC_JP = """
       #include <iconv.h>
       #include <stdio.h>
