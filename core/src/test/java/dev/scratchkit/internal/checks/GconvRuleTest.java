@@ -71,7 +71,7 @@ class GconvRuleTest {
         work.resolve("hello-cc").toString(), work.resolve("hello.cc").toString())).assertOk();
     ScratchImage image = ScratchImage.builder().entrypoint(work.resolve("hello-cc"), "/app/hello")
         .bundleSharedLibraries().build();
-    assertThat(image.files()).contains(ImagePath.of("/lib/x86_64-linux-gnu/libstdc++.so.6"))
+    assertThat(image.files()).anyMatch(p -> p.toString().endsWith("/libstdc++.so.6"))
         .noneMatch(p -> p.toString().startsWith(GCONV));
     assertThat(RunTimeData.hasFinding(RunTimeData.write(image, work.resolve("cxx")), GconvRule.NAME)).isFalse();
   }
