@@ -43,7 +43,7 @@ class LayersTest {
   }
 
   private static ScratchImage.Builder named() {
-    return ScratchImage.builder().noCaCertificates()
+    return ScratchImage.builder().noCaCertificates().withoutTimeZoneData()
         .layer("assets").addDirectory(site, "/srv/www")
         .layer("config").addFile("/etc/app.conf", FileContent.utf8("port=8080\n"))
         .layer("program").entrypoint(hello);
@@ -70,7 +70,7 @@ class LayersTest {
   @Test
   void withoutLayerCallsDirectoriesFilesAndTheEntrypointGetALayerEach() throws IOException {
     Path conf = Files.writeString(work.resolve("host.conf"), "a=1\n");
-    ScratchImage image = ScratchImage.builder().noCaCertificates()
+    ScratchImage image = ScratchImage.builder().noCaCertificates().withoutTimeZoneData()
         .entrypoint(hello)
         .addFile(conf, "/etc/host.conf")
         .addDirectory(site, "/srv/www")
@@ -113,7 +113,7 @@ class LayersTest {
 
   @Test
   void addsBeforeTheFirstLayerCallStayInTheAutomaticLayersBeforeTheNamedOnes() {
-    ScratchImage image = ScratchImage.builder().noCaCertificates()
+    ScratchImage image = ScratchImage.builder().noCaCertificates().withoutTimeZoneData()
         .entrypoint(hello)
         .addFile("/etc/early.conf", FileContent.utf8("x\n"))
         .layer("late").addFile("/etc/late.conf", FileContent.utf8("y\n"))
@@ -129,7 +129,7 @@ class LayersTest {
   void inMemoryFilesAndSymlinksAreInTheUnpackedImageWithTheirModes() throws IOException {
     byte[] key = {0, 1, 2, (byte) 0xff, '\n'};
     Path layout = work.resolve("memory");
-    WriteResult result = ScratchImage.builder().noCaCertificates()
+    WriteResult result = ScratchImage.builder().noCaCertificates().withoutTimeZoneData()
         .entrypoint(hello)
         .layer("config")
         .addFile("/etc/app/app.conf", FileContent.utf8("name=naïve\nport=8080\n"))
@@ -166,7 +166,7 @@ class LayersTest {
   @Test
   void theProgramRunsThroughAnAddedSymlink() {
     Path layout = work.resolve("via-link");
-    ScratchImage.builder().noCaCertificates().entrypoint(hello)
+    ScratchImage.builder().noCaCertificates().withoutTimeZoneData().entrypoint(hello)
         .addSymlink("/usr/bin/hello", "../../app/hello")
         .build().writeTo(OciLayout.at(layout).tag("latest"));
     assertThat(Runc.run(layout, "latest", work.resolve("runc"), List.of("/usr/bin/hello")).assertOk().stdout())
@@ -178,7 +178,7 @@ class LayersTest {
     // /tmp is a directory of the base layer that programs rely on; a link over it is the view's
     // DIRECTORY_REPLACED error, found on the assembled image like any other entry.
     ScratchImageException e = catchThrowableOfType(ScratchImageException.class, () -> ScratchImage.builder()
-        .noCaCertificates().entrypoint(hello)
+        .noCaCertificates().withoutTimeZoneData().entrypoint(hello)
         .layer("links").addSymlink("/tmp", "/var/tmp")
         .build());
     assertThat(e.getMessage()).contains("Layer 2 puts a symlink at /tmp, which was a directory");
@@ -211,7 +211,7 @@ class LayersTest {
 
   @Test
   void samePathWithTheSameContentInTwoLayersIsAccepted() {
-    ScratchImage image = ScratchImage.builder().noCaCertificates().entrypoint(hello)
+    ScratchImage image = ScratchImage.builder().noCaCertificates().withoutTimeZoneData().entrypoint(hello)
         .layer("a").addFile("/etc/app.conf", FileContent.utf8("same\n"))
         .layer("b").addFile("/etc/app.conf", FileContent.utf8("same\n"))
         .build();
@@ -248,7 +248,7 @@ class LayersTest {
             + " between, so the layer order would be ambiguous. Keep the calls that add to \"assets\" together"
             + " after one layer(\"assets\"), or give the later ones a name of their own.");
 
-    ScratchImage adjacent = ScratchImage.builder().noCaCertificates().entrypoint(hello)
+    ScratchImage adjacent = ScratchImage.builder().noCaCertificates().withoutTimeZoneData().entrypoint(hello)
         .layer("assets").addFile("/a", FileContent.utf8("a"))
         .layer("assets").addFile("/c", FileContent.utf8("c"))
         .build();
@@ -258,7 +258,7 @@ class LayersTest {
 
   @Test
   void anEmptyNamedLayerIsLeftOutWithAWarningAndRefusedInStrictMode() {
-    ScratchImage image = ScratchImage.builder().noCaCertificates().entrypoint(hello)
+    ScratchImage image = ScratchImage.builder().noCaCertificates().withoutTimeZoneData().entrypoint(hello)
         .layer("nothing")
         .layer("config").addFile("/etc/app.conf", FileContent.utf8("x"))
         .build();
@@ -267,7 +267,7 @@ class LayersTest {
         + " entries after layer(\"nothing\"), or remove the call.";
     assertThat(image.warnings()).contains(warning);
     ScratchImageException e = catchThrowableOfType(ScratchImageException.class, () -> ScratchImage.builder()
-        .noCaCertificates().entrypoint(hello).layer("nothing").strict(true).build());
+        .noCaCertificates().withoutTimeZoneData().entrypoint(hello).layer("nothing").strict(true).build());
     assertThat(e.getMessage()).contains(warning + " (strict mode makes this an error)");
   }
 
@@ -301,7 +301,7 @@ class LayersTest {
     assertThat(second.digest()).isEqualTo(first.digest());
     assertThat(third.digest()).isEqualTo(first.digest());
     // A different layering of the same files is a different image.
-    WriteResult merged = ScratchImage.builder().noCaCertificates().creationTime(java.time.Instant.parse(
+    WriteResult merged = ScratchImage.builder().noCaCertificates().withoutTimeZoneData().creationTime(java.time.Instant.parse(
             "2024-01-01T00:00:00Z"))
         .layer("all").addDirectory(site, "/srv/www").addFile("/etc/app.conf", FileContent.utf8("port=8080\n"))
         .entrypoint(hello).build().writeTo(OciLayout.at(work.resolve("same-4")));

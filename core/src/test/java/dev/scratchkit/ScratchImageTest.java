@@ -47,6 +47,7 @@ class ScratchImageTest {
     assertThat(image.layers()).extracting(LayerSpec::createdBy).satisfiesExactly(
         base -> assertThat(base).contains("base files"),
         certs -> assertThat(certs).contains("CA certificates (" + CaBundle.fromJdk().size() + ")"),
+        zones -> assertThat(zones).isEqualTo("scratchkit: time zone data from /usr/share/zoneinfo"),
         app -> assertThat(app).contains("app"));
     Map<String, LayerEntry> base = entries(image.layers().get(0));
     assertThat(base.get("/tmp").mode()).isEqualTo(01777);
@@ -57,7 +58,10 @@ class ScratchImageTest {
     assertThat(new String(base.get("/etc/nsswitch.conf").content().orElseThrow())).contains("hosts:          files dns");
     Map<String, LayerEntry> certs = entries(image.layers().get(1));
     assertThat(certs.get("/etc/ssl/certs/ca-certificates.crt").mode()).isEqualTo(0644);
-    assertThat(entries(image.layers().get(2)).get("/app/hello").mode()).isEqualTo(0755);
+    assertThat(entries(image.layers().get(2)).get("/usr/share/zoneinfo/Europe/Berlin").mode()).isEqualTo(0644);
+    assertThat(new String(base.get("/etc/services").content().orElseThrow())).contains("443/tcp");
+    assertThat(base.get("/etc/protocols").mode()).isEqualTo(0644);
+    assertThat(entries(image.layers().get(3)).get("/app/hello").mode()).isEqualTo(0755);
   }
 
   @Test
@@ -68,10 +72,10 @@ class ScratchImageTest {
         .build().writeTo(OciLayout.at(work.resolve("shared-1")).cache(LayerCache.disabled()));
     WriteResult second = ScratchImage.builder().entrypoint(other).creationTime(Instant.parse("2025-06-01T12:00:00Z"))
         .build().writeTo(OciLayout.at(work.resolve("shared-2")).cache(LayerCache.disabled()));
-    assertThat(second.layers().subList(0, 2)).isEqualTo(first.layers().subList(0, 2));
-    assertThat(second.layers().get(2).digest()).isNotEqualTo(first.layers().get(2).digest());
+    assertThat(second.layers().subList(0, 3)).isEqualTo(first.layers().subList(0, 3));
+    assertThat(second.layers().get(3).digest()).isNotEqualTo(first.layers().get(3).digest());
     // The app layer carries the creation time; scratchkit's own layers the fixed 1970 time.
-    String listing = tarListing(work.resolve("shared-2"), second.layers().get(2).digest());
+    String listing = tarListing(work.resolve("shared-2"), second.layers().get(3).digest());
     assertThat(listing).contains("2025-06-01 12:00:00").doesNotContain("1970-01-01");
     String base = tarListing(work.resolve("shared-2"), second.layers().get(0).digest());
     assertThat(base).contains("1970-01-01 00:00:00").doesNotContain("2025");

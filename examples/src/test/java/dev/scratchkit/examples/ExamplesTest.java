@@ -86,7 +86,7 @@ class ExamplesTest {
         .execute(new BuildToolExample.Settings(Path.of("/usr/bin/ls"), work.resolve("out"), "v1", true));
     assertThat(digest).isPresent();
     String shown = console.toString(StandardCharsets.UTF_8);
-    assertThat(shown).contains("[INFO] layer 1/4").contains("[INFO] wrote oci-layout").contains(digest.get().toString());
+    assertThat(shown).contains("[INFO] layer 1/5").contains("[INFO] wrote oci-layout").contains(digest.get().toString());
     String inspected = Tools.runOk(Tools.require("skopeo").toString(), "inspect", "--format", "{{.Digest}}",
         "oci:" + work.resolve("out") + ":v1").stdout().trim();
     assertThat(inspected).isEqualTo(digest.get().toString());
@@ -104,14 +104,14 @@ class ExamplesTest {
         .execute(new BuildToolExample.Settings(big, work.resolve("big-out"), "v1", false));
     assertThat(digest).isPresent();
     List<String> appLayer = console.toString(StandardCharsets.UTF_8).lines()
-        .filter(l -> l.startsWith("[INFO] layer 3/3")).toList();
+        .filter(l -> l.startsWith("[INFO] layer 4/4")).toList();
     long mib = big.toFile().length() >> 20;
     assertThat(appLayer).hasSize(4);
     assertThat(appLayer.subList(0, 3)).containsExactly(
-        "[INFO] layer 3/3: 25% of " + mib + " MiB",
-        "[INFO] layer 3/3: 50% of " + mib + " MiB",
-        "[INFO] layer 3/3: 75% of " + mib + " MiB");
-    assertThat(appLayer.get(3)).startsWith("[INFO] layer 3/3 sha256:");
+        "[INFO] layer 4/4: 25% of " + mib + " MiB",
+        "[INFO] layer 4/4: 50% of " + mib + " MiB",
+        "[INFO] layer 4/4: 75% of " + mib + " MiB");
+    assertThat(appLayer.get(3)).startsWith("[INFO] layer 4/4 sha256:");
   }
 
   @Test

@@ -11,7 +11,8 @@ public final class Rules {
   private static final List<Rule> ALL = List.of(new EntrypointRule(), new SharedLibrariesRule(), new UnwinderRule(),
       new JavaRuntimeRule(), new EmbeddedInterpreterRule(), new ShellRule(), new HelperProgramsRule(),
       new DataFilesRule(), new UserRule(),
-      new CaCertificatesRule(), new TimeZonesRule(), new TmpRule(), new WorkingDirectoryRule(),
+      new CaCertificatesRule(), new TimeZonesRule(), new GconvRule(), new LocaleRule(), new OpenSslModulesRule(),
+      new NetworkDatabasesRule(), new TmpRule(), new WorkingDirectoryRule(),
       new EnvironmentRule(), new ArchitectureRule(), new ReplacedPathsRule());
 
   private Rules() {}

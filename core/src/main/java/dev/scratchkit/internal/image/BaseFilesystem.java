@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * The files every scratchkit image starts with, at parity with distroless
- * {@code static:nonroot}: users and groups, a writable {@code /tmp}, the nonroot home, and a
- * resolver configuration that makes {@code localhost} and DNS work.
+ * {@code static:nonroot}: users and groups, a writable {@code /tmp}, the nonroot home, a
+ * resolver configuration that makes {@code localhost} and DNS work, and the service and protocol
+ * databases it names ({@link NetworkDatabases}).
  */
 public final class BaseFilesystem {
 
@@ -50,9 +51,19 @@ public final class BaseFilesystem {
 
   private BaseFilesystem() {}
 
-  /** The entries of the base layer. */
+  /** The entries of the base layer, the network databases from {@code /}. */
   public static List<LayerEntry> entries() {
-    return List.of(
+    return entries(java.nio.file.Path.of("/"));
+  }
+
+  /**
+   * The entries of the base layer.
+   *
+   * @param root where {@code /etc/services} and {@code /etc/protocols} come from
+   * @return the entries
+   */
+  public static List<LayerEntry> entries(java.nio.file.Path root) {
+    List<LayerEntry> entries = new java.util.ArrayList<>(List.of(
         LayerEntry.directory(ImagePath.of("/etc"), 0755),
         text("/etc/passwd", PASSWD),
         text("/etc/group", GROUP),
@@ -61,7 +72,9 @@ public final class BaseFilesystem {
         LayerEntry.directory(ImagePath.of("/tmp"), 01777),
         LayerEntry.directory(ImagePath.of("/root"), 0700),
         LayerEntry.directory(ImagePath.of("/home"), 0755),
-        LayerEntry.directory(ImagePath.of("/home/nonroot"), 0700).withOwner(NONROOT, NONROOT));
+        LayerEntry.directory(ImagePath.of("/home/nonroot"), 0700).withOwner(NONROOT, NONROOT)));
+    entries.addAll(NetworkDatabases.entries(root));
+    return List.copyOf(entries);
   }
 
   /** The default {@code /etc/passwd}. */

@@ -213,9 +213,13 @@ public final class ImageAssembler {
       if (java != null) {
         libraryEntries.addAll(java.sysrootEntries());
       }
+      Map<ImagePath, LayerEntry> present = new LinkedHashMap<>(inImage);
+      libraryEntries.forEach(e -> present.putIfAbsent(e.path(), e));
+      libraryEntries.addAll(new RuntimeDataBundler(request.sysroot(), problems, bundler)
+          .bundle(elfFiles, request.env(), present));
     }
 
-    List<LayerEntry> baseEntries = BaseFilesystem.entries();
+    List<LayerEntry> baseEntries = BaseFilesystem.entries(request.sysroot() == null ? Path.of("/") : request.sysroot());
     String passwd = textOf(userLayers, appByPath, "/etc/passwd").orElse(BaseFilesystem.passwd());
     String group = textOf(userLayers, appByPath, "/etc/group").orElse(BaseFilesystem.group());
     UserCheck.check(request.user(), passwd, group, problems);
@@ -242,8 +246,8 @@ public final class ImageAssembler {
     List<LayerSpec> layers = new ArrayList<>();
     try {
       // scratchkit's own layers carry a fixed time, so they are the same blobs in every image.
-      layers.add(new LayerSpec(baseEntries, "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)",
-          SHARED_LAYER_TIME));
+      layers.add(new LayerSpec(baseEntries,
+          "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)", SHARED_LAYER_TIME));
       if (caEntry != null) {
         List<LayerEntry> caEntries = java == null ? List.of(caEntry) : List.of(caEntry, java.trustStore(bundle));
         layers.add(new LayerSpec(caEntries, "scratchkit: CA certificates (" + bundle.size() + ")",
@@ -252,6 +256,7 @@ public final class ImageAssembler {
       if (request.timezoneData() != null) {
         List<LayerEntry> tz = new ArrayList<>();
         SourceCollector.forDataTree(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems).collect(tz);
+        LOG.info("time zone data: {} entries from {} at {}", tz.size(), request.timezoneData(), ZONEINFO_PATH);
         layers.add(new LayerSpec(tz, "scratchkit: time zone data from "
             + SourceFiles.localeFreeText(request.timezoneData()),
             SHARED_LAYER_TIME));
@@ -306,6 +311,21 @@ public final class ImageAssembler {
     ImageSpec spec = new ImageSpec(platform, created, config, layers, annotations, null);
     LOG.info("image {}: {} layers, entrypoint {}", platform, layers.size(), config.entrypoint());
     return new Assembled(spec, warnings);
+  }
+
+  /**
+   * {@return the build root's zoneinfo directory, the default time zone data; null (logged) if
+   * the root has none}
+   *
+   * @param root the sysroot, or {@code /}
+   */
+  public static Path defaultZoneinfo(Path root) {
+    Path zoneinfo = root.resolve(ZONEINFO_PATH.substring(1));
+    if (Files.isDirectory(zoneinfo)) {
+      return zoneinfo;
+    }
+    LOG.info("no time zone data: {} is not a directory (Debian: install tzdata), so the image gets none", zoneinfo);
+    return null;
   }
 
   private Instant creationTime() {
@@ -556,7 +576,8 @@ public final class ImageAssembler {
               + " \"certificate signed by unknown authority\". Remove noCaCertificates() to get the JDK's bundle.");
         } else if (need.kind() == RuntimeNeed.Kind.TIMEZONE_DATA && request.timezoneData() == null) {
           warn(f.host() + " evidently loads time zones (" + need.evidence() + "), but the image has no"
-              + " /usr/share/zoneinfo. Call timezoneData(Path.of(\"/usr/share/zoneinfo\")), or embed the data"
+              + " /usr/share/zoneinfo (withoutTimeZoneData(), or the build root has none). Remove"
+              + " withoutTimeZoneData() or call timezoneData(Path.of(\"/usr/share/zoneinfo\")), or embed the data"
               + " in the program (Go: import _ \"time/tzdata\").");
         } else if (need.kind() == RuntimeNeed.Kind.USER_DATABASE) {
           String uid = request.user().split(":", -1)[0];

@@ -46,6 +46,7 @@ final class SharedLibraryBundler {
   private final Path sysroot;
   private final List<Problem> problems;
   private final Set<String> libraryPath = new LinkedHashSet<>();
+  private final List<ResolvedLibrary> libraries = new ArrayList<>();
 
   SharedLibraryBundler(Path sysroot, List<Problem> problems) {
     this.sysroot = sysroot.toAbsolutePath().normalize();
@@ -108,11 +109,7 @@ final class SharedLibraryBundler {
         }
         LayerEntry entry;
         try {
-          // The resolver gives the real file inside the sysroot: taken exactly, never through a
-          // link (an absolute link in a sysroot means the sysroot's file, not the host's).
-          entry = needed instanceof ImageEntry.File f
-              ? SourceFiles.exactFile(path, realDirectory(f.hostFile()), Files.isExecutable(f.hostFile()) ? 0755 : 0644)
-              : LayerEntry.symlink(path, ((ImageEntry.Link) needed).target());
+          entry = entryFor(needed);
         } catch (OciException | java.io.IOException e) {
           problems.add(new Problem(needed instanceof ImageEntry.File f ? f.hostFile().toString() : path.toString(),
               "cannot bundle " + path + " for " + file.inImage() + ": " + e.getMessage()));
@@ -125,7 +122,23 @@ final class SharedLibraryBundler {
       }
     }
     addUnwinder(elfFiles, libraries, app, entries);
+    this.libraries.addAll(libraries);
     return new ArrayList<>(entries.values());
+  }
+
+  /** {@return every library of the closures bundled, in order, repeats included} */
+  List<ResolvedLibrary> libraries() {
+    return List.copyOf(libraries);
+  }
+
+  /** {@return the layer entry of a closure file: a link as it is, a file by its real path in the sysroot} */
+  LayerEntry entryFor(ImageEntry needed) throws java.io.IOException {
+    ImagePath path = ImagePath.of(needed.pathInImage());
+    // The resolver gives the real file inside the sysroot: taken exactly, never through a
+    // link (an absolute link in a sysroot means the sysroot's file, not the host's).
+    return needed instanceof ImageEntry.File f
+        ? SourceFiles.exactFile(path, realDirectory(f.hostFile()), Files.isExecutable(f.hostFile()) ? 0755 : 0644)
+        : LayerEntry.symlink(path, ((ImageEntry.Link) needed).target());
   }
 
   /**
@@ -195,7 +208,7 @@ final class SharedLibraryBundler {
    * The file in its directory's real path (the resolver resolved the links inside the sysroot),
    * refused if the host resolves it outside the sysroot.
    */
-  private Path realDirectory(Path file) throws java.io.IOException {
+  Path realDirectory(Path file) throws java.io.IOException {
     Path absolute = file.toAbsolutePath().normalize();
     Path real = absolute.getParent().toRealPath().resolve(absolute.getFileName());
     Path root = sysroot.toRealPath();
