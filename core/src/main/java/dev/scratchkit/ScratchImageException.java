@@ -1,16 +1,17 @@
 package dev.scratchkit;
 
+import dev.scratchkit.base.ScratchkitException;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The root of scratchkit's errors in this module: {@link ScratchImage.Builder#build()} found
+ * The root of scratchkit's errors in the core module (a {@link ScratchkitException}): {@link ScratchImage.Builder#build()} found
  * reasons why the image would not run, or an image could not be written or read
  * ({@link dev.scratchkit.oci.OciException} and its subclasses). Lists every problem at once,
  * each naming the file or setting, the fact found and the fix, so one run tells the user
  * everything to change. Unchecked.
  */
-public class ScratchImageException extends RuntimeException {
+public class ScratchImageException extends ScratchkitException {
 
   private static final long serialVersionUID = 1L;
 

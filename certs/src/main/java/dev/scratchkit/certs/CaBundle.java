@@ -119,15 +119,8 @@ public final class CaBundle {
           "Pass a JDK or JRE home (the directory that contains bin/java), e.g. the value of "
               + "java.home of that JDK", null);
     }
-    KeyStoreReader.Contents contents;
-    try {
-      contents = KeyStoreReader.read(cacerts, JDK_DEFAULT_PASSWORD);
-    } catch (KeyStoreReader.WrongPasswordException e) {
-      // A cacerts with a changed password: reading certificates needs no integrity check.
-      LOG.debug("{}: the default password was rejected; reading without integrity check", cacerts);
-      contents = KeyStoreReader.read(cacerts, null);
-    }
-    return fromContents(cacerts, contents);
+    // A cacerts with a changed password: reading certificates needs no integrity check.
+    return fromContents(cacerts, KeyStoreReader.readTrustingAnyPassword(cacerts, JDK_DEFAULT_PASSWORD));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.scratchkit.certs;
 
+import dev.scratchkit.base.ScratchkitException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -9,9 +10,10 @@ import java.util.Optional;
  *
  * <p>The message always says what failed, on which absolute path, why, and how to fix it,
  * for example: {@code Cannot read keystore /home/me/ks.p12: the keystore integrity check
- * failed. This is usually a wrong password; ...}. Passwords never appear in a message.
+ * failed. This is usually a wrong password; ...}. Passwords never appear in a message. The
+ * certs module's {@link ScratchkitException}.
  */
-public class TrustStoreException extends RuntimeException {
+public class TrustStoreException extends ScratchkitException {
 
   private static final long serialVersionUID = 1L;
 

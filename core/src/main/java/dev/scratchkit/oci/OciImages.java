@@ -876,7 +876,7 @@ public final class OciImages {
       Platform platform;
       try {
         platform = new Platform(os, architecture, variant);
-      } catch (IllegalArgumentException e) {
+      } catch (dev.scratchkit.elf.ElfException e) {
         throw new OciException(what + ": its os/architecture/variant are not an OCI platform (" + e.getMessage()
             + "); the config is damaged");
       }

@@ -13,6 +13,9 @@ import java.util.Optional;
  * ElfFile.read(Path.of("/usr/bin/true")).importedSymbols().get(0);  // free@GLIBC_2.2.5 (FUNC GLOBAL)
  * }</pre>
  *
+ * <p>A plain value: {@link ElfFile} makes it from the file's tables. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param name the symbol name, e.g. {@code pthread_exit}; never empty
  * @param version the version name, e.g. {@code GLIBC_2.2.5}; empty when the symbol is unversioned
  *     (no version tables, or version index 0 or 1) or is a version's own marker symbol (an
@@ -98,7 +101,7 @@ public record DynamicSymbol(String name, Optional<String> version, boolean hidde
    * @param type the symbol type
    * @param binding the symbol binding
    * @throws NullPointerException if a part is null
-   * @throws IllegalArgumentException if the name or a present version is empty, or an imported
+   * @throws ElfException if the name or a present version is empty, or an imported
    *     symbol is marked hidden
    */
   public DynamicSymbol {
@@ -107,13 +110,15 @@ public record DynamicSymbol(String name, Optional<String> version, boolean hidde
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(binding, "binding");
     if (name.isEmpty()) {
-      throw new IllegalArgumentException("a dynamic symbol needs a name");
+      throw new ElfException(null, "A dynamic symbol needs a name; give the symbol's name, e.g. malloc", null);
     }
     if (version.isPresent() && version.get().isEmpty()) {
-      throw new IllegalArgumentException("the version of " + name + " is empty; use Optional.empty()");
+      throw new ElfException(null, "The version of the symbol " + name + " is empty; use Optional.empty() for"
+          + " an unversioned symbol", null);
     }
     if (hidden && !defined) {
-      throw new IllegalArgumentException("only a defined symbol has a hidden version: " + name);
+      throw new ElfException(null, "The symbol " + name + " is imported (not defined) but marked hidden; only a"
+          + " defined symbol has a hidden version: pass hidden false", null);
     }
   }
 

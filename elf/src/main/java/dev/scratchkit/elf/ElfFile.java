@@ -1,6 +1,7 @@
 package dev.scratchkit.elf;
 
 import java.nio.ByteOrder;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -56,12 +57,14 @@ public final class ElfFile {
    * @throws ElfFormatException if the file is not ELF or is malformed, or is not a regular file
    *     (a directory, FIFO, device or socket is refused before it is opened); the message names
    *     the absolute path and the defect
-   * @throws java.io.UncheckedIOException if the file cannot be opened or read
+   * @throws ElfException if the file does not exist or cannot be opened or read
    */
   public static ElfFile read(Path file) {
     Objects.requireNonNull(file, "file");
     try (ByteSource source = ByteSource.open(file)) {
       return read(file, source);
+    } catch (UncheckedIOException e) {
+      throw ElfException.unreadable(file, e.getCause());
     }
   }
 

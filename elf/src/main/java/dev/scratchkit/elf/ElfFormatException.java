@@ -6,9 +6,10 @@ import java.util.Objects;
 /**
  * The file is not an ELF file, or it is malformed: a table or string lies outside the file, a
  * count does not fit, a header field is impossible. The message names the absolute path and the
- * defect; {@link #path()} and {@link #defect()} give them separately.
+ * defect (so the fix is to pass an ELF program or library, or a sound copy of it);
+ * {@link #path()} and {@link #defect()} give them separately.
  */
-public class ElfFormatException extends RuntimeException {
+public class ElfFormatException extends ElfException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path path;
@@ -20,8 +21,8 @@ public class ElfFormatException extends RuntimeException {
    * @param defect what is wrong with it, e.g. "section header table (offset 0x40, 30 entries of
    *     64 bytes) extends past the end of the file (4096 bytes)"
    */
-  public ElfFormatException(Path path, String defect) {
-    super(message(path, defect));
+  ElfFormatException(Path path, String defect) {
+    super(path, message(path, defect), null);
     this.path = path.toAbsolutePath();
     this.defect = Objects.requireNonNull(defect, "defect");
   }

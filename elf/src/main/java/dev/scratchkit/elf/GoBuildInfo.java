@@ -10,6 +10,9 @@ import java.util.Optional;
 /**
  * What the Go toolchain recorded in a Go binary ({@code go version -m} prints the same).
  *
+ * <p>A plain value: {@link ElfFile#goBuildInfo()} makes it. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param goVersion the toolchain, e.g. "go1.19.8"
  * @param path the main package path, or "" when the binary was built without module information
  * @param mainModule the main module, if recorded

@@ -5,46 +5,73 @@ import java.util.Objects;
 
 /**
  * One thing an image must contain for a library closure to load: a regular file copied from the
- * host, or a symbolic link.
- *
- * @param pathInImage absolute path in the image
- * @param hostFile the file to copy, for a regular file; null for a link
- * @param linkTarget the link text, for a link; null for a regular file
+ * host ({@link File}) or a symbolic link ({@link Link}). {@link LibraryClosure#files()} makes
+ * them; they are plain values.
  */
-public record ImageEntry(String pathInImage, Path hostFile, String linkTarget) {
+public sealed interface ImageEntry permits ImageEntry.File, ImageEntry.Link {
+
+  /** {@return the entry's absolute path in the image} */
+  String pathInImage();
 
   /**
-   * Checks that the entry is exactly one of a regular file and a link.
+   * A regular file the image holds, with the host file to copy.
    *
    * @param pathInImage absolute path in the image
-   * @param hostFile the file to copy, for a regular file; null for a link
-   * @param linkTarget the link text, for a link; null for a regular file
-   * @throws NullPointerException if {@code pathInImage} is null
-   * @throws IllegalArgumentException if both or neither of {@code hostFile} and
-   *     {@code linkTarget} are given
+   * @param hostFile the file on this machine to copy (not read here)
    */
-  public ImageEntry {
-    Objects.requireNonNull(pathInImage, "pathInImage");
-    if ((hostFile == null) == (linkTarget == null)) {
-      throw new IllegalArgumentException("an image entry is either a file or a link: " + pathInImage);
+  record File(String pathInImage, Path hostFile) implements ImageEntry {
+    /**
+     * Checks the parts.
+     *
+     * @param pathInImage absolute path in the image
+     * @param hostFile the file on this machine to copy
+     * @throws ElfException if {@code pathInImage} is not absolute
+     */
+    public File {
+      checkAbsolute(pathInImage);
+      Objects.requireNonNull(hostFile, "hostFile");
+    }
+
+    @Override
+    public String toString() {
+      return pathInImage + " (from " + hostFile + ")";
     }
   }
 
-  static ImageEntry file(String pathInImage, Path hostFile) {
-    return new ImageEntry(pathInImage, hostFile, null);
+  /**
+   * A symbolic link the image holds.
+   *
+   * @param pathInImage absolute path of the link in the image
+   * @param target the link text exactly as stored, e.g. {@code usr/lib64}
+   */
+  record Link(String pathInImage, String target) implements ImageEntry {
+    /**
+     * Checks the parts.
+     *
+     * @param pathInImage absolute path of the link in the image
+     * @param target the link text
+     * @throws ElfException if {@code pathInImage} is not absolute or {@code target} is empty
+     */
+    public Link {
+      checkAbsolute(pathInImage);
+      Objects.requireNonNull(target, "target");
+      if (target.isEmpty()) {
+        throw new ElfException(null, "The link " + pathInImage + " has an empty target. Give the link text,"
+            + " e.g. usr/lib64", null);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return pathInImage + " -> " + target;
+    }
   }
 
-  static ImageEntry symlink(String pathInImage, String target) {
-    return new ImageEntry(pathInImage, null, target);
-  }
-
-  /** {@return true for a symbolic link, false for a regular file} */
-  public boolean isSymlink() {
-    return linkTarget != null;
-  }
-
-  @Override
-  public String toString() {
-    return isSymlink() ? pathInImage + " -> " + linkTarget : pathInImage + " (from " + hostFile + ")";
+  private static void checkAbsolute(String pathInImage) {
+    Objects.requireNonNull(pathInImage, "pathInImage");
+    if (!pathInImage.startsWith("/")) {
+      throw new ElfException(null, "The path in the image \"" + pathInImage + "\" is not absolute. Give it"
+          + " from the image's root, e.g. /lib/" + pathInImage, null);
+    }
   }
 }

@@ -11,6 +11,9 @@ import java.util.TreeMap;
  * What a dynamically linked program loads: the interpreter and the recursive DT_NEEDED closure,
  * breadth-first, each real file once, plus the names that were not found.
  *
+ * <p>A plain value: {@link LibraryResolver} makes it. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param executable the in-image path of the program
  * @param interpreter the resolved PT_INTERP, if the program has one and it was found
  * @param libraries every library of the closure in load order (breadth-first), each real file once
@@ -71,9 +74,9 @@ public record LibraryClosure(String executable, Optional<ResolvedLibrary> interp
     all.addAll(aliases);
     for (ResolvedLibrary library : all) {
       for (Symlink link : library.symlinks()) {
-        entries.putIfAbsent(link.pathInImage(), ImageEntry.symlink(link.pathInImage(), link.target()));
+        entries.putIfAbsent(link.pathInImage(), new ImageEntry.Link(link.pathInImage(), link.target()));
       }
-      entries.putIfAbsent(library.realPathInImage(), ImageEntry.file(library.realPathInImage(), library.hostPath()));
+      entries.putIfAbsent(library.realPathInImage(), new ImageEntry.File(library.realPathInImage(), library.hostPath()));
     }
     return List.copyOf(entries.values());
   }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
@@ -74,19 +75,23 @@ public final class LibraryResolver {
    * @param sysroot the directory that stands for {@code /} of the target filesystem
    * @return a resolver for that sysroot; it reads the sysroot's {@code /etc/ld.so.cache} (or
    *     {@code /etc/ld.so.conf}) when first needed and keeps it
-   * @throws IllegalArgumentException if {@code sysroot} is not a directory
-   * @throws java.io.UncheckedIOException if the sysroot's real path cannot be determined
+   * @throws ElfException if {@code sysroot} is not a directory or its real path cannot be
+   *     determined
    */
   public static LibraryResolver forRoot(Path sysroot) {
     Objects.requireNonNull(sysroot, "sysroot");
     if (!Files.isDirectory(sysroot)) {
-      throw new IllegalArgumentException("sysroot " + sysroot.toAbsolutePath() + " is not a directory");
+      String found = Files.exists(sysroot, LinkOption.NOFOLLOW_LINKS) ? "is not a directory" : "does not exist";
+      throw new ElfException(sysroot, "The sysroot " + sysroot.toAbsolutePath() + " " + found
+          + ". Pass the directory that stands for / of the target file system (it holds lib/ or usr/lib/),"
+          + " or use forHost() for this machine's own libraries", null);
     }
     try {
       Path real = sysroot.toRealPath();
       return new LibraryResolver(RootFileSystem.sysroot(real), real, List.of());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot resolve sysroot " + sysroot.toAbsolutePath(), e);
+      throw new ElfException(sysroot, "Cannot resolve the real path of the sysroot " + sysroot.toAbsolutePath()
+          + ": " + e + ". Check that it and its parents are readable", e);
     }
   }
 
@@ -131,7 +136,7 @@ public final class LibraryResolver {
    *
    * @param program the program, as read by {@link ElfFile#read}
    * @return the interpreter and libraries it loads, and the names that were not found
-   * @throws IllegalStateException if the program and its closure would exceed 10,000 objects
+   * @throws ElfException if the program and its closure would exceed 10,000 objects
    */
   public LibraryClosure resolve(ElfFile program) {
     return resolve(program, null);
@@ -145,8 +150,8 @@ public final class LibraryResolver {
    * @param program the program, as read by {@link ElfFile#read}
    * @param pathInImage absolute path in the image, or null for {@link #resolve(ElfFile)}
    * @return the interpreter and libraries it loads, and the names that were not found
-   * @throws IllegalArgumentException if {@code pathInImage} is not absolute
-   * @throws IllegalStateException if the program and its closure would exceed 10,000 objects
+   * @throws ElfException if {@code pathInImage} is not absolute, or the program and its closure
+   *     would exceed 10,000 objects
    */
   public synchronized LibraryClosure resolve(ElfFile program, String pathInImage) {
     Objects.requireNonNull(program, "program");
@@ -300,14 +305,16 @@ public final class LibraryResolver {
       if (sysroot == null) {
         // An image: the program is one of its files.
         if (pathInImage == null || !pathInImage.startsWith("/")) {
-          throw new IllegalArgumentException("a resolver over an image needs the program's absolute path in it,"
-              + " got " + pathInImage);
+          throw new ElfException(null, "A resolver over an image needs the program's absolute path in it, got "
+              + (pathInImage == null ? "none" : "\"" + pathInImage + "\"") + ". Pass the path the image holds "
+              + program.path().getFileName() + " at, e.g. /app/" + program.path().getFileName(), null);
         }
         programPath = ImageFs.join(ImageFs.components(pathInImage));
         programInApp = false;
       } else if (pathInImage != null) {
         if (!pathInImage.startsWith("/")) {
-          throw new IllegalArgumentException("path in image must be absolute: " + pathInImage);
+          throw new ElfException(null, "The path in the image \"" + pathInImage + "\" of " + program.path()
+              + " is not absolute. Give it from the image's root, e.g. /app/" + program.path().getFileName(), null);
         }
         programPath = ImageFs.join(ImageFs.components(pathInImage));
         programInApp = !host.equals(sysroot.resolve(programPath.substring(1)));
@@ -398,7 +405,9 @@ public final class LibraryResolver {
             continue;
           }
           if (loaded.size() >= MAX_OBJECTS) {
-            throw new IllegalStateException("more than " + MAX_OBJECTS + " libraries in the closure of " + program.path());
+            throw new ElfException(program.path(), "The closure of " + program.path() + " has more than "
+                + MAX_OBJECTS + " libraries, more than any real program loads. Check its DT_NEEDED entries"
+                + " (readelf -d) and the sysroot's libraries for a generated or hostile set", null);
           }
           String libOrigin = ImageFs.parent(found.path);
           Loaded library = new Loaded(found.path, found.app, libOrigin, found.data, object);

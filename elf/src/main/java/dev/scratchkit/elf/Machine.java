@@ -5,6 +5,9 @@ import java.util.Map;
 /**
  * The target instruction set, {@code e_machine}: the number and a name for people.
  *
+ * <p>A plain value: {@link ElfFile} makes it from the file. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param value the {@code e_machine} number, e.g. 62
  * @param name a name as readelf prints it, e.g. "Advanced Micro Devices X86-64"; "unknown" if
  *     the number is not in this library's table

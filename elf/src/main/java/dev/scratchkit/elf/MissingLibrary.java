@@ -6,6 +6,9 @@ import java.util.Objects;
 /**
  * A needed library (or interpreter) that the search did not find.
  *
+ * <p>A plain value: {@link LibraryResolver} makes it. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param name the DT_NEEDED entry or PT_INTERP path
  * @param neededBy the in-image path of the object that asked for it
  * @param searched the in-image directories (or paths) tried, in order

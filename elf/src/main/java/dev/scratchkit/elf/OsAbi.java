@@ -3,6 +3,9 @@ package dev.scratchkit.elf;
 /**
  * The OS/ABI byte of the identification, {@code e_ident[EI_OSABI]}.
  *
+ * <p>A plain value: {@link ElfFile} makes it from the file. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param value the byte, e.g. 0 (System V) or 3 (GNU/Linux)
  * @param name its name as readelf prints it
  */

@@ -25,21 +25,22 @@ public record Platform(String os, String architecture, String variant) {
    * @param architecture the architecture, e.g. {@code amd64}
    * @param variant the CPU variant, e.g. {@code v7}; {@code null} or empty when there is none
    * @throws NullPointerException if {@code os} or {@code architecture} is null
-   * @throws IllegalArgumentException if a part is not a lower-case token (letters {@code a-z},
+   * @throws ElfException if a part is not a lower-case token (letters {@code a-z},
    *     digits, {@code _}, {@code .}, {@code -})
    */
   public Platform {
     Objects.requireNonNull(os, "os");
     Objects.requireNonNull(architecture, "architecture");
     if (!isToken(os) || !isToken(architecture)) {
-      throw new IllegalArgumentException("not an OCI platform: os \"" + os + "\", architecture \""
-          + architecture + "\" (expected lower-case words such as linux and amd64)");
+      throw new ElfException(null, "not an OCI platform: os \"" + os + "\", architecture \""
+          + architecture + "\"; give lower-case words such as linux and amd64", null);
     }
     if (variant != null && variant.isEmpty()) {
       variant = null;
     }
     if (variant != null && !isToken(variant)) {
-      throw new IllegalArgumentException("not an OCI platform variant: \"" + variant + "\" (expected e.g. v7)");
+      throw new ElfException(null, "not an OCI platform variant: \"" + variant + "\"; give a lower-case word such as v7,"
+          + " or none", null);
     }
   }
 
@@ -49,7 +50,7 @@ public record Platform(String os, String architecture, String variant) {
    * @param os the operating system, e.g. {@code linux}
    * @param architecture the architecture, e.g. {@code amd64}
    * @return the platform {@code os/architecture}
-   * @throws IllegalArgumentException if a part is not a lower-case token
+   * @throws ElfException if a part is not a lower-case token
    */
   public static Platform of(String os, String architecture) {
     return new Platform(os, architecture, null);
@@ -60,13 +61,14 @@ public record Platform(String os, String architecture, String variant) {
    *
    * @param text the platform as {@link #toString()} writes it
    * @return the platform; an empty variant ({@code linux/arm/}) means none
-   * @throws IllegalArgumentException if the text has fewer than two or more than three parts, or
+   * @throws ElfException if the text has fewer than two or more than three parts, or
    *     a part is not a lower-case token
    */
   public static Platform parse(String text) {
     String[] parts = Objects.requireNonNull(text, "text").split("/", -1);
     if (parts.length < 2 || parts.length > 3) {
-      throw new IllegalArgumentException("not a platform: \"" + text + "\" (expected os/architecture[/variant], e.g. linux/arm64)");
+      throw new ElfException(null, "not a platform: \"" + text + "\"; write it as os/architecture[/variant],"
+          + " e.g. linux/arm64", null);
     }
     return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : null);
   }

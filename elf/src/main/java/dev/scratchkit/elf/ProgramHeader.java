@@ -3,6 +3,9 @@ package dev.scratchkit.elf;
 /**
  * One program header (segment), field names after the ELF specification.
  *
+ * <p>A plain value: {@link ElfFile} makes it from the file. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param type p_type, e.g. {@link #PT_LOAD}
  * @param flags p_flags: {@link #PF_X}, {@link #PF_W}, {@link #PF_R}
  * @param offset p_offset, the file offset of the segment

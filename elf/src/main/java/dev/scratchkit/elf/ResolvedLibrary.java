@@ -9,6 +9,9 @@ import java.util.Objects;
  * reproduce that: the path the loader opens, each symbolic link followed on the way, and the
  * real file.
  *
+ * <p>A plain value: {@link LibraryResolver} makes it. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param name the DT_NEEDED entry (or the PT_INTERP path for the interpreter)
  * @param neededBy the in-image path of the object that asked for it
  * @param pathInImage the absolute path the loader opens in the target filesystem, e.g.

@@ -41,12 +41,13 @@ public interface RootFileSystem {
      *
      * @param type the kind of entry
      * @param linkTarget the link text for a {@link Type#SYMLINK}, else {@code null}
-     * @throws IllegalArgumentException if a link has no target, or another entry has one
+     * @throws ElfException if a link has no target, or another entry has one
      */
     public Node {
       Objects.requireNonNull(type, "type");
       if ((type == Type.SYMLINK) != (linkTarget != null)) {
-        throw new IllegalArgumentException("a symlink needs a target and nothing else has one: " + type);
+        throw new ElfException(null, "A " + type + " node " + (linkTarget == null ? "has no link target; give the"
+            + " link text" : "has the link target \"" + linkTarget + "\"; only a SYMLINK has one, pass null"), null);
       }
     }
   }

@@ -5,6 +5,9 @@ import java.util.Objects;
 /**
  * Something the program evidently needs from its filesystem at run time, and what showed it.
  *
+ * <p>A plain value: {@link ElfFile#runtimeNeeds()} makes it. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param kind what is needed
  * @param evidence what was found in the file, e.g. "Go package crypto/x509 (root CA loading)",
  *     "needs libssl.so.3", "imports getpwnam"

@@ -3,6 +3,9 @@ package dev.scratchkit.elf;
 /**
  * One section header, field names after the ELF specification, with its name resolved.
  *
+ * <p>A plain value: {@link ElfFile} makes it from the file. Constructing one yourself only checks that its parts are
+ * present and consistent; it reads no file and proves nothing about one.
+ *
  * @param name the section name from the section-name string table, e.g. ".text"
  * @param type sh_type, e.g. {@link #SHT_PROGBITS}
  * @param flags sh_flags

@@ -265,8 +265,10 @@ class ElfFileTest {
   @Test
   void aFileThatCannotBeOpenedIsAnIoProblemNotAFormatProblem() {
     Path missing = dir.resolve("no-such-file");
-    assertThatThrownBy(() -> ElfFile.read(missing)).isInstanceOf(java.io.UncheckedIOException.class)
-        .hasMessageContaining("cannot read " + missing.toAbsolutePath());
+    assertThatThrownBy(() -> ElfFile.read(missing)).isInstanceOf(ElfException.class)
+        .isNotInstanceOf(ElfFormatException.class)
+        .hasMessageStartingWith("Cannot read " + missing.toAbsolutePath() + ": it does not exist. Check the path")
+        .hasCauseInstanceOf(java.nio.file.NoSuchFileException.class);
   }
 
   private void assertDefect(String name, byte[] bytes, String defect) throws Exception {

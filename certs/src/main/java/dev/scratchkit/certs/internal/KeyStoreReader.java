@@ -35,8 +35,8 @@ public final class KeyStoreReader {
     }
   }
 
-  /** Thrown when the password was rejected, so that callers may retry with another. */
-  public static final class WrongPasswordException extends TrustStoreException {
+  /** The password was rejected; {@link #readTrustingAnyPassword} retries without it. */
+  private static final class WrongPasswordException extends TrustStoreException {
     private static final long serialVersionUID = 1L;
 
     WrongPasswordException(Path file, Throwable cause) {
@@ -50,10 +50,25 @@ public final class KeyStoreReader {
   private KeyStoreReader() {}
 
   /**
+   * Loads {@code file} with {@code password}, falling back to no integrity check when the
+   * password is rejected: a trusted certificate needs no password to be read (a JDK's cacerts
+   * whose password was changed).
+   *
+   * @throws TrustStoreException when the file cannot be read
+   */
+  public static Contents readTrustingAnyPassword(Path file, char[] password) {
+    try {
+      return read(file, password);
+    } catch (WrongPasswordException e) {
+      LOG.debug("{}: the password was rejected; reading without integrity check", file);
+      return read(file, null);
+    }
+  }
+
+  /**
    * Loads {@code file} with {@code password} (null: integrity not checked).
    *
-   * @throws WrongPasswordException when the integrity check fails
-   * @throws TrustStoreException for every other problem
+   * @throws TrustStoreException when the file cannot be read, or the integrity check fails
    */
   public static Contents read(Path file, char[] password) {
     byte[] bytes = InputFiles.read(file, ACTION);

@@ -5,6 +5,7 @@ import dev.scratchkit.ScratchImageException;
 import dev.scratchkit.ScratchImageException.Problem;
 import dev.scratchkit.certs.CaBundle;
 import dev.scratchkit.certs.TrustStoreException;
+import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.elf.ElfFile;
 import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.elf.Linkage;
@@ -352,6 +353,9 @@ public final class ImageAssembler {
     } catch (ElfFormatException e) {
       problems.add(new Problem(absolute.toString(), absolute + " is not an ELF executable: " + e.getMessage()
           + ". A scratch image can only start a Linux ELF program."));
+      return null;
+    } catch (ElfException e) {
+      problems.add(new Problem(absolute.toString(), e.getMessage()));
       return null;
     }
     if (!elf.isExecutable()) {

@@ -1,8 +1,8 @@
 package dev.scratchkit.internal.image;
 
 import dev.scratchkit.ScratchImageException.Problem;
+import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.elf.ElfFile;
-import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.elf.ImageEntry;
 import dev.scratchkit.elf.LibraryClosure;
 import dev.scratchkit.elf.LibraryResolver;
@@ -110,12 +110,11 @@ final class SharedLibraryBundler {
         try {
           // The resolver gives the real file inside the sysroot: taken exactly, never through a
           // link (an absolute link in a sysroot means the sysroot's file, not the host's).
-          entry = needed.isSymlink()
-              ? LayerEntry.symlink(path, needed.linkTarget())
-              : SourceFiles.exactFile(path, realDirectory(needed.hostFile()),
-                  Files.isExecutable(needed.hostFile()) ? 0755 : 0644);
+          entry = needed instanceof ImageEntry.File f
+              ? SourceFiles.exactFile(path, realDirectory(f.hostFile()), Files.isExecutable(f.hostFile()) ? 0755 : 0644)
+              : LayerEntry.symlink(path, ((ImageEntry.Link) needed).target());
         } catch (OciException | java.io.IOException e) {
-          problems.add(new Problem(needed.hostFile() == null ? path.toString() : needed.hostFile().toString(),
+          problems.add(new Problem(needed instanceof ImageEntry.File f ? f.hostFile().toString() : path.toString(),
               "cannot bundle " + path + " for " + file.inImage() + ": " + e.getMessage()));
           continue;
         }
@@ -160,7 +159,7 @@ final class SharedLibraryBundler {
       if (!library.name().equals(UnwinderRule.GLIBC) && read.add(library.hostPath())) {
         try {
           evidence = UnwinderRule.evidence(ElfFile.read(library.hostPath()), library.pathInImage());
-        } catch (ElfFormatException | java.io.UncheckedIOException e) {
+        } catch (ElfException | java.io.UncheckedIOException e) {
           LOG.debug("not read for imported symbols: {}", e.getMessage());
         }
       }

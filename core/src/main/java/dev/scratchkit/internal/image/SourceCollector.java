@@ -1,8 +1,8 @@
 package dev.scratchkit.internal.image;
 
 import dev.scratchkit.ScratchImageException.Problem;
+import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.elf.ElfFile;
-import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ImagePath;
 import dev.scratchkit.oci.LayerEntry;
@@ -288,8 +288,8 @@ final class SourceCollector {
         ElfFile elf = ElfFile.read(file);
         entry = SourceFiles.withContentDigest(entry);
         elfFiles.add(new ImageAssembler.ImageElf(file, entry.path(), elf));
-      } catch (ElfFormatException e) {
-        // An ELF-looking data file is not ours to refuse; it simply takes no part in the checks.
+      } catch (ElfException e) {
+        // An ELF-looking (or unreadable) data file is not ours to refuse; it simply takes no part in the checks.
         LOG.warn("{} starts like an ELF file but cannot be read as one ({}); it is added as data", file,
             e.getMessage());
       }

@@ -3,6 +3,7 @@ package dev.scratchkit.internal.java;
 import dev.scratchkit.JavaApplication;
 import dev.scratchkit.ScratchImageException.Problem;
 import dev.scratchkit.certs.CaBundle;
+import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.elf.ElfFile;
 import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.elf.ImageEntry;
@@ -439,14 +440,14 @@ public final class JavaAssembly {
       return;
     }
     LibraryClosure closure = LibraryResolver.forRoot(sysroot).resolve(jvm.elf(), jvm.inImage().toString());
-    ImageEntry libc = null;
+    ImageEntry.File libc = null;
     for (ImageEntry e : closure.files()) {
       String name = e.pathInImage().substring(e.pathInImage().lastIndexOf('/') + 1);
       if (name.startsWith("libgcc_s.so")) {
         return; // bundled with the closure already
       }
-      if (!e.isSymlink() && name.equals("libc.so.6")) {
-        libc = e;
+      if (e instanceof ImageEntry.File file && name.equals("libc.so.6")) {
+        libc = file;
       }
     }
     if (libc == null) {
@@ -463,7 +464,7 @@ public final class JavaAssembly {
       ImagePath inImage = ImagePath.of(libc.pathInImage()).parent().orElseThrow().resolve("libgcc_s.so.1");
       into.add(LayerEntry.file(inImage, real, 0644));
       elfFiles.add(new RuntimeElf(real, inImage, ElfFile.read(real)));
-    } catch (IOException | ElfFormatException e) {
+    } catch (IOException | ElfException e) {
       warn(host + " cannot be read (" + e.getMessage() + "); the image has no libgcc_s.so.1.");
     }
   }

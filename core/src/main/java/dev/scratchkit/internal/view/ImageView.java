@@ -1,7 +1,7 @@
 package dev.scratchkit.internal.view;
 
+import dev.scratchkit.elf.ElfException;
 import dev.scratchkit.elf.ElfFile;
-import dev.scratchkit.elf.ElfFormatException;
 import dev.scratchkit.elf.Platform;
 import dev.scratchkit.elf.RootFileSystem;
 import dev.scratchkit.oci.ContainerConfig;
@@ -393,7 +393,7 @@ public final class ImageView implements RootFileSystem, Closeable {
     return elfFiles.computeIfAbsent(file.path(), p -> {
       try {
         return Optional.of(ElfFile.read(localFile(file)));
-      } catch (ElfFormatException | UncheckedIOException e) {
+      } catch (ElfException | UncheckedIOException e) {
         return Optional.empty();
       }
     });
