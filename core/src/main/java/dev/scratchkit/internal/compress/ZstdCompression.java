@@ -118,6 +118,12 @@ public record ZstdCompression(int level, int workers) {
       try {
         Class.forName("com.github.luben.zstd.util.Native", false, ZstdCompression.class.getClassLoader());
       } catch (ClassNotFoundException | LinkageError e) {
+        if (ZstdCompression.class.getModule().isNamed()) {
+          // On the module path an optional (requires static) module is resolved only when asked for.
+          return DEPENDENCY + " is not in the module graph. Put it on the module path and add"
+              + " \"requires com.github.luben.zstd_jni;\" to the application's module-info.java (or"
+              + " --add-modules com.github.luben.zstd_jni), or choose gzip layers.";
+        }
         return DEPENDENCY + " is not on the class path. Add the dependency " + DEPENDENCY
             + " (the version scratchkit is built with is in its parent pom), or choose gzip layers.";
       }
