@@ -37,6 +37,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * builds without a word and then behaves differently fails: that is the failure scratchkit
  * exists to prevent. The rows are in {@link Programs}; a summary table of the run is written to
  * {@code target/program-matrix.md}.
+ *
+ * <p>{@code mvn -o -pl core -am test -Dtest=ProgramMatrixTest -Dsurefire.failIfNoSpecifiedTests=false}
+ * runs it; add {@code -Dscratchkit.matrix.rows=tar-czf,git-init} for some rows only,
+ * {@code -Dscratchkit.matrix.applyFixes=true} to follow every recorded fix up front (to check a
+ * fix before a rule refuses), {@code -Dscratchkit.matrix.keep=true} to keep the layouts.
  */
 class ProgramMatrixTest {
 
@@ -101,6 +106,7 @@ class ProgramMatrixTest {
     Path rowDir = Files.createDirectory(base.resolve(row.name));
     Files.setPosixFilePermissions(rowDir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path program = program(row, rowDir);
+    requireLocales(row);
     Path hostWork = workDirectory(row, rowDir);
 
     ScratchImage.Builder builder = builder(row, program, hostWork);
@@ -113,6 +119,11 @@ class ProgramMatrixTest {
       image = builder.build();
       outcome = "built";
     } catch (ScratchImageException refusal) {
+      if (Boolean.getBoolean(APPLY_FIXES) && row.fix != null) {
+        record(row, "refused with the fix applied", firstLine(refusal.getMessage()));
+        Assertions.fail(row.name + ": build() refused with the fix (" + row.fix.calls() + ") applied:\n"
+            + refusal.getMessage());
+      }
       if (row.fix == null) {
         record(row, "refused, no fix recorded", firstLine(refusal.getMessage()));
         Assertions.fail(row.name + ": build() refused and the row records no fix to follow:\n" + refusal.getMessage());
@@ -168,7 +179,7 @@ class ProgramMatrixTest {
     String verdict = Boolean.getBoolean(APPLY_FIXES) && row.fix != null ? "fix applied: runs differently"
         : outcome.equals("built") ? "SILENT FAILURE" : "fix runs differently";
     record(row, verdict, String.join("; ", differences) + warnings);
-    Assertions.fail(row.name + " (" + row.need + ": " + row.need.description() + "): " + verdict + ": build() "
+    Assertions.fail(row.name + " (" + row.describeNeeds() + "): " + verdict + ": build() "
         + (outcome.equals("built") ? "accepted the image" + warnings : "refused and the fix (" + row.fix.calls()
         + ") was followed") + ", and it runs differently from the host:\n- " + String.join("\n- ", differences)
         + "\n\n=== host ===\n" + host.describe() + "\n\n=== image ===\n" + inImage.execution().describe());
@@ -185,6 +196,32 @@ class ProgramMatrixTest {
           + " the Debian package installs");
     }
     return path;
+  }
+
+  /**
+   * The host must have the locales the row names, else its own output is not the reference;
+   * {@code .ci/run} generates them.
+   */
+  private static void requireLocales(Row row) {
+    List<String> wanted = row.env.entrySet().stream()
+        .filter(e -> e.getKey().equals("LANG") || e.getKey().startsWith("LC_"))
+        .map(Map.Entry::getValue).filter(v -> !v.equals("C") && !v.equals("POSIX")).toList();
+    if (wanted.isEmpty()) {
+      return;
+    }
+    Set<String> have = Set.of(Tools.runOk(Tools.require("locale").toString(), "-a").stdout().split("\n"));
+    for (String locale : wanted) {
+      // locale -a prints the normalised name: de_DE.utf8 for de_DE.UTF-8
+      String normalised = locale.replace(".UTF-8", ".utf8");
+      if (!have.contains(normalised)) {
+        String reason = row.name + " needs the locale " + locale + " on this machine: localedef -i "
+            + locale.substring(0, locale.indexOf('.')) + " -f UTF-8 " + locale + " (.ci/run makes it)";
+        if (Tools.strict()) {
+          Assertions.fail(reason);
+        }
+        org.junit.jupiter.api.Assumptions.abort("skipped: " + reason);
+      }
+    }
   }
 
   /** nonroot's home on the host: owned by 65532, mode 0700, the row's files staged as root's, 0644. */
@@ -296,7 +333,7 @@ class ProgramMatrixTest {
   }
 
   private static void record(Row row, String outcome, String difference) {
-    String line = "| " + row.name + " | " + row.need + " | `" + row.commandLine().replace("|", "\\|") + "`"
+    String line = "| " + row.name + " | " + row.needs() + " | `" + row.commandLine().replace("|", "\\|") + "`"
         + (row.env.isEmpty() ? "" : " " + row.env) + " | " + outcome + " | " + difference.replace("|", "\\|")
         .replace("\n", " ") + " |";
     SUMMARY.put(row.name, line);

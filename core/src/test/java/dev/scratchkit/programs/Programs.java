@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -73,10 +72,12 @@ final class Programs {
       program("zstd", Need.LIBRARIES, "/usr/bin/zstd", "-q", "-c").stdin(TEXT),
       program("bzip2", Need.LIBRARIES, "/usr/bin/bzip2", "-c").stdin(TEXT),
       program("tar-czf", Need.HELPER, "/usr/bin/tar", "-czf", "-", "a.txt").file("a.txt", TEXT)
-          .fix(List.of("gzip", "/bin/sh"), TAR_GZIP_CALLS, Programs::tarGzip),
+          .fix(List.of("gzip", "/bin/sh"), TAR_GZIP_CALLS, Programs::tarGzip)
+          .also(Need.SHELL),
       program("tar-xzvf", Need.HELPER, "/usr/bin/tar", "-xzvf", "in.tgz").file("in.tgz", Programs::tgz)
           .hostShows("docs/readme.txt")
-          .fix(List.of("gzip", "/bin/sh"), TAR_GZIP_CALLS, Programs::tarGzip),
+          .fix(List.of("gzip", "/bin/sh"), TAR_GZIP_CALLS, Programs::tarGzip)
+          .also(Need.SHELL, Need.HOME),
       program("busybox-tar-czf", Need.HELPER, "/usr/bin/busybox", "tar", "-czf", "-", "a.txt")
           .file("a.txt", TEXT)
           .fix(List.of("gzip", "PATH"), "addSymlink(\"/usr/bin/gzip\", \"busybox\")",
@@ -102,7 +103,7 @@ final class Programs {
       program("iconv-latin1", Need.GCONV, "/usr/bin/iconv", "-f", "latin1", "-t", "utf-8")
           .stdin(UTF8_TEXT.getBytes(StandardCharsets.ISO_8859_1)).hostShows(UTF8_TEXT),
       program("iconv-euc-jp", Need.GCONV, "/usr/bin/iconv", "-f", "utf-8", "-t", "EUC-JP").stdin("日本語\n"),
-      program("patch", Need.LIBRARIES, "/usr/bin/patch", "-p0").file("a.txt", TEXT)
+      program("patch", Need.HOME, "/usr/bin/patch", "-p0").file("a.txt", TEXT)
           .stdin("--- a.txt\n+++ a.txt\n@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n").hostShows("patching file a.txt"),
       program("xxd", Need.LIBRARIES, "/usr/bin/xxd", "-l", "16", "a.txt").file("a.txt", TEXT),
       program("bc", Need.LIBRARIES, "/usr/bin/bc", "-l").stdin("scale=10; 4*a(1)\n").hostShows("3.1415926532"),
@@ -129,7 +130,7 @@ final class Programs {
       // --- databases, JSON, interpreters ---
       program("sqlite3-memory", Need.LIBRARIES, "/usr/bin/sqlite3", "-batch", ":memory:")
           .stdin("select upper('abc'), 6*7;\n").hostShows("ABC|42"),
-      program("sqlite3-file", Need.LIBRARIES, "/usr/bin/sqlite3", "-batch", "data.db")
+      program("sqlite3-file", Need.HOME, "/usr/bin/sqlite3", "-batch", "data.db")
           .stdin("create table t(x); insert into t values (1), (2); select sum(x) from t;\n").hostShows("3"),
       program("jq", Need.LIBRARIES, "/usr/bin/jq", "-c", ".a | map(. * 2)").stdin("{\"a\": [1, 2, 3]}\n")
           .hostShows("[2,4,6]"),
@@ -167,7 +168,8 @@ final class Programs {
       program("git-init", Need.DATA_FILES, "/usr/bin/git", "-c", "init.defaultBranch=main", "init", "repo")
           .hostShows("Initialized empty Git repository in /home/nonroot/repo/.git/")
           .fix(List.of("templates"), "addDirectory(Path.of(\"/usr/share/git-core/templates\"), ...)",
-              b -> b.addDirectory(Path.of("/usr/share/git-core/templates"), "/usr/share/git-core/templates")),
+              b -> b.addDirectory(Path.of("/usr/share/git-core/templates"), "/usr/share/git-core/templates"))
+          .also(Need.HOME),
       program("git-alias-shell", Need.SHELL, "/usr/bin/git", "-c", "alias.hi=!echo hi from an alias", "hi")
           .hostShows("hi from an alias")
           .fix(List.of("/bin/sh"), "addFile(Path.of(\"/bin/dash\"), \"/bin/sh\"), addFile(echo)",
@@ -178,7 +180,8 @@ final class Programs {
               b -> b.addFile(Path.of("/usr/bin/uname"), "/usr/bin/uname")),
       program("make-shell", Need.SHELL, "/usr/bin/make", "-s").file("Makefile", "all:\n\techo \"made it\" > out.txt\n")
           .fix(List.of("/bin/sh"), "addFile(Path.of(\"/bin/dash\"), \"/bin/sh\")",
-              b -> b.addFile(Path.of("/bin/dash"), "/bin/sh")),
+              b -> b.addFile(Path.of("/bin/dash"), "/bin/sh"))
+          .also(Need.HOME),
       // --- C programs built here, one run-time need each ---
       c("c-pthread-exit", Need.UNWINDER, """
           #include <pthread.h>
@@ -320,10 +323,5 @@ final class Programs {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  @SuppressWarnings("unused")
-  private static Supplier<byte[]> text(String s) {
-    return () -> s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -31,6 +31,8 @@ final class Row {
 
   final String name;
   final Need need;
+  /** Further needs the row meets on its way, e.g. a writable home for a program that writes. */
+  final List<Need> also = new ArrayList<>();
   /** The program's absolute path on the host, also its path in the image; null for a C program. */
   final String program;
   /** The source of a C program built with gcc during the run, or null. */
@@ -60,6 +62,25 @@ final class Row {
   /** A C program built from source during the run (a program like any other in the image). */
   static Row c(String name, Need need, String source, String... args) {
     return new Row(name, need, null, source, args);
+  }
+
+  Row also(Need... needs) {
+    also.addAll(List.of(needs));
+    return this;
+  }
+
+  /** E.g. {@code DATA_FILES+HOME}. */
+  String needs() {
+    StringBuilder s = new StringBuilder(need.name());
+    also.forEach(n -> s.append('+').append(n.name()));
+    return s.toString();
+  }
+
+  /** Each need with what it is about, for a failure message. */
+  String describeNeeds() {
+    StringBuilder s = new StringBuilder(need + ": " + need.description());
+    also.forEach(n -> s.append("; ").append(n).append(": ").append(n.description()));
+    return s.toString();
   }
 
   Row env(String key, String value) {
