@@ -162,11 +162,13 @@ class ProgramMatrixTest {
     Execution host = normalised(onHost.execution(), hostWork);
 
     // The row must show what it is about on the host, else a failure on both sides would look "the same".
-    assertThat(host.exitCode()).as("%s on the host:\n%s", row.name, host.describe()).isEqualTo(row.hostExit);
-    if (row.hostShows != null) {
-      assertThat(new String(host.stdout(), StandardCharsets.UTF_8)).as("%s on the host:\n%s", row.name,
-          host.describe()).contains(row.hostShows);
+    boolean shows = row.hostShows == null || new String(host.stdout(), StandardCharsets.UTF_8).contains(row.hostShows);
+    if (host.exitCode() != row.hostExit || !shows) {
+      record(row, "row broken on the host", "exit " + host.exitCode() + ": " + firstLine(Execution.show(host.stderr())
+          + " " + Execution.show(host.stdout())));
     }
+    assertThat(host.exitCode()).as("%s on the host:\n%s", row.name, host.describe()).isEqualTo(row.hostExit);
+    assertThat(shows).as("%s on the host prints %s:\n%s", row.name, row.hostShows, host.describe()).isTrue();
 
     List<String> differences = differences(row, host, onHost.workTree(), inImage);
     String warnings = image.warnings().isEmpty() ? "" : " (warned: " + firstLine(String.join("; ", image.warnings()))
