@@ -79,6 +79,7 @@ class ProgramMatrixTest {
         .append((System.nanoTime() - started) / 1_000_000_000).append(" s\n");
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target", "program-matrix.md"), table);
+    Programs.cleanUp();
     if (base != null && !Boolean.getBoolean(KEEP)) {
       Sides.deleteTree(base);
     } else if (base != null) {

@@ -314,16 +314,27 @@ final class Programs {
   }
 
   private static TestTls tls;
+  private static Path tlsDirectory;
 
   /** A file of a test CA made once per run with the openssl command line. */
   static synchronized byte[] tls(String name) {
     try {
       if (tls == null) {
-        tls = TestTls.create(Files.createTempDirectory("scratchkit-matrix-tls-"));
+        tlsDirectory = Files.createTempDirectory("scratchkit-matrix-tls-");
+        tls = TestTls.create(tlsDirectory);
       }
       return Files.readAllBytes(tls.caCertificate().resolveSibling(name));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Removes what the inputs made. */
+  static synchronized void cleanUp() {
+    if (tlsDirectory != null) {
+      Sides.deleteTree(tlsDirectory);
+      tlsDirectory = null;
+      tls = null;
     }
   }
 }
