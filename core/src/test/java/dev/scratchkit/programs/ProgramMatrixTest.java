@@ -175,12 +175,22 @@ class ProgramMatrixTest {
     String warnings = image.warnings().isEmpty() ? "" : " (warned: " + firstLine(String.join("; ", image.warnings()))
         + ")";
     if (differences.isEmpty()) {
+      if (row.knownGap != null) {
+        record(row, "known gap closed", row.knownGap);
+        Assertions.fail(row.name + " runs the same now: remove its knownGap(\"" + row.knownGap + "\") from Programs");
+      }
       record(row, outcome.equals("built") ? (Boolean.getBoolean(APPLY_FIXES) && row.fix != null ? "fix applied: same"
           : "same") : outcome, warnings.trim());
       return;
     }
     String verdict = Boolean.getBoolean(APPLY_FIXES) && row.fix != null ? "fix applied: runs differently"
         : outcome.equals("built") ? "SILENT FAILURE" : "fix runs differently";
+    if (row.knownGap != null && outcome.equals("built")) {
+      // A gap the project knows and has not closed yet (issue 14): listed in the report, not hidden.
+      record(row, "KNOWN GAP: " + row.knownGap, String.join("; ", differences) + warnings);
+      org.junit.jupiter.api.Assumptions.abort(row.name + ": known gap (" + row.knownGap + "): "
+          + String.join("; ", differences) + warnings);
+    }
     record(row, verdict, String.join("; ", differences) + warnings);
     Assertions.fail(row.name + " (" + row.describeNeeds() + "): " + verdict + ": build() "
         + (outcome.equals("built") ? "accepted the image" + warnings : "refused and the fix (" + row.fix.calls()

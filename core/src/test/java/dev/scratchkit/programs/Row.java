@@ -45,6 +45,8 @@ final class Row {
   int hostExit;
   String hostShows;
   Fix fix;
+  /** Why this row still builds without a word and runs differently (a gap not closed yet), or null. */
+  String knownGap;
 
   private Row(String name, Need need, String program, String cSource, String... args) {
     this.name = Objects.requireNonNull(name);
@@ -128,6 +130,16 @@ final class Row {
   /** build() is expected to refuse with these words; {@code apply} is what its fix says to call. */
   Row fix(List<String> refusalWords, String calls, Consumer<ScratchImage.Builder> apply) {
     this.fix = new Fix(List.copyOf(refusalWords), calls, apply);
+    return this;
+  }
+
+  /**
+   * Marks a row that still builds silently and runs differently, with the reason: the report lists
+   * it as a known gap (the test is skipped, not passed), and the test fails once the row runs the
+   * same, so the mark cannot outlive the gap.
+   */
+  Row knownGap(String why) {
+    this.knownGap = why;
     return this;
   }
 

@@ -4,6 +4,7 @@ import dev.scratchkit.doctor.Finding;
 import dev.scratchkit.doctor.Severity;
 import dev.scratchkit.elf.DynamicSymbol;
 import dev.scratchkit.elf.ElfException;
+import dev.scratchkit.internal.view.ImageView;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,6 +102,9 @@ final class HelperProgramsRule implements Rule {
         }
       }
     }
+    if (base.equals("tar") || base.equals("gtar")) {
+      tarShell(image, program.path(), needs, findings);
+    }
     List<String> possible = new ArrayList<>();
     String possibleEvidence = null;
     for (Need need : needs) {
@@ -124,6 +128,26 @@ final class HelperProgramsRule implements Rule {
           + (possible.size() == 1 ? possible.get(0) : "any of " + String.join(", ", possible)) + ". If the program"
           + " runs one of them, that fails.", ""));
     }
+  }
+
+  /**
+   * GNU tar starts a compression program with {@code /bin/sh -c} (its {@code xexec}), not by
+   * itself: with the compressor on PATH but no shell, {@code tar -z} still fails.
+   */
+  private static void tarShell(CheckContext image, String tar, List<Need> needs, List<Finding> findings) {
+    Optional<Need> compressor = needs.stream().filter(Need::certain).findFirst();
+    ImageView.Resolution shell = image.view().resolve(ShellRule.SHELL);
+    if (compressor.isEmpty() || (shell.found() && shell.node().isFile() && shell.node().isExecutable())) {
+      return;
+    }
+    findings.add(new Finding(NAME, "HELPER_SHELL_MISSING", Severity.ERROR, ShellRule.SHELL, compressor.get().evidence()
+        + ", and GNU tar starts " + compressor.get().helper() + " with " + ShellRule.SHELL + " -c, but "
+        + CheckContext.why(ShellRule.SHELL, shell) + ".",
+        "tar (child): " + compressor.get().helper() + ": Cannot exec: No such file or directory",
+        image.fix("Add a shell at " + ShellRule.SHELL + ": addFile(Path.of(\"/bin/dash\"), \"" + ShellRule.SHELL
+                + "\") with bundleSharedLibraries(), which brings dash's libraries, or addFile(Path.of(\"/bin/busybox\"), \""
+                + ShellRule.SHELL + "\") (Debian busybox-static).",
+            "COPY a shell to " + ShellRule.SHELL + ": /bin/dash with its libraries, or busybox-static's /bin/busybox.")));
   }
 
   private Finding finding(CheckContext image, Severity severity, String code, List<String> helpers, String message,

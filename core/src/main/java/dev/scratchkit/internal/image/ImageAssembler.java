@@ -185,9 +185,12 @@ public final class ImageAssembler {
     }
     checkAcrossLayers(userLayers);
     Map<ImagePath, LayerEntry> appByPath = byPath(userLayers);
+    List<LayerEntry> baseEntries = BaseFilesystem.entries(request.sysroot() == null ? Path.of("/") : request.sysroot());
     if (request.workingDirectory() != null) {
       ImagePath dir = imagePath(request.workingDirectory(), "workingDirectory");
-      if (dir != null && !dir.isRoot() && !appByPath.containsKey(dir)) {
+      // A directory the base files have (/tmp, /home/nonroot) keeps their owner and mode.
+      boolean inBase = baseEntries.stream().anyMatch(e -> e.path().equals(dir) && e.type() == LayerEntry.Type.DIRECTORY);
+      if (dir != null && !dir.isRoot() && !appByPath.containsKey(dir) && !inBase) {
         userLayers.computeIfAbsent(entrypointLayer, k -> new ArrayList<>()).add(LayerEntry.directory(dir, 0755));
       }
     }
@@ -219,7 +222,6 @@ public final class ImageAssembler {
           .bundle(elfFiles, request.env(), present));
     }
 
-    List<LayerEntry> baseEntries = BaseFilesystem.entries(request.sysroot() == null ? Path.of("/") : request.sysroot());
     String passwd = textOf(userLayers, appByPath, "/etc/passwd").orElse(BaseFilesystem.passwd());
     String group = textOf(userLayers, appByPath, "/etc/group").orElse(BaseFilesystem.group());
     UserCheck.check(request.user(), passwd, group, problems);
@@ -244,30 +246,33 @@ public final class ImageAssembler {
     }
 
     List<LayerSpec> layers = new ArrayList<>();
+    // A later layer's implicit parent directory (root, 0755) would replace an earlier layer's: the
+    // later layer repeats the earlier entry instead, so /home/nonroot stays nonroot's and 0700.
+    EarlierDirectories earlier = new EarlierDirectories();
     try {
       // scratchkit's own layers carry a fixed time, so they are the same blobs in every image.
-      layers.add(new LayerSpec(baseEntries,
-          "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)", SHARED_LAYER_TIME));
+      layers.add(earlier.record(new LayerSpec(baseEntries,
+          "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)", SHARED_LAYER_TIME)));
       if (caEntry != null) {
         List<LayerEntry> caEntries = java == null ? List.of(caEntry) : List.of(caEntry, java.trustStore(bundle));
-        layers.add(new LayerSpec(caEntries, "scratchkit: CA certificates (" + bundle.size() + ")",
-            SHARED_LAYER_TIME));
+        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(caEntries),
+            "scratchkit: CA certificates (" + bundle.size() + ")", SHARED_LAYER_TIME)));
       }
       if (request.timezoneData() != null) {
         List<LayerEntry> tz = new ArrayList<>();
         SourceCollector.forDataTree(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems).collect(tz);
         LOG.info("time zone data: {} entries from {} at {}", tz.size(), request.timezoneData(), ZONEINFO_PATH);
-        layers.add(new LayerSpec(tz, "scratchkit: time zone data from "
+        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(tz), "scratchkit: time zone data from "
             + SourceFiles.localeFreeText(request.timezoneData()),
-            SHARED_LAYER_TIME));
+            SHARED_LAYER_TIME)));
       }
       if (!libraryEntries.isEmpty()) {
-        layers.add(new LayerSpec(libraryEntries, "scratchkit: shared libraries from "
-            + SourceFiles.localeFreeText(request.sysroot()), SHARED_LAYER_TIME));
+        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(libraryEntries), "scratchkit: shared libraries from "
+            + SourceFiles.localeFreeText(request.sysroot()), SHARED_LAYER_TIME)));
       }
       if (java != null) {
         // The runtime, its CDS archive and the dependencies change less often than the user's layers.
-        layers.addAll(java.layers());
+        java.layers().forEach(spec -> layers.add(earlier.record(spec)));
       }
     } catch (OciException e) {
       problems.add(new Problem("layers", e.getMessage()));
@@ -285,7 +290,7 @@ public final class ImageAssembler {
         default -> "scratchkit: layer " + layer.getKey();
       };
       try {
-        layers.add(new LayerSpec(layer.getValue(), createdBy));
+        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(layer.getValue()), createdBy)));
       } catch (OciException e) {
         problems.add(new Problem("layers", describeLayer(layer.getKey()) + ": " + e.getMessage()));
       }
@@ -512,9 +517,11 @@ public final class ImageAssembler {
     if (!trimmed.matches(".*\\s.*")) {
       return false;
     }
+    // Only the first word tells: a flag, a path or a shell word starts a command line. Operators
+    // alone do not, since a single argument is often a script for the program itself (jq
+    // '.a | length', awk '{ print $1 }', sed 's/a/b/; s/c/d/').
     String first = trimmed.split("\\s+")[0];
     return first.startsWith("-") || first.startsWith("/") || first.startsWith("./")
-        || trimmed.matches(".*(&&|\\|\\||[|;<>`]|\\$\\(|\\$\\{).*")
         || List.of("sh", "bash", "exec", "echo", "cd", "env").contains(first);
   }
 
