@@ -1,5 +1,6 @@
 package dev.scratchkit.oci;
 
+import dev.scratchkit.testkit.CapturedLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scratchkit.testkit.Runc;

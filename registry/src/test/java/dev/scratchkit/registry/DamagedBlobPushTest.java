@@ -1,5 +1,6 @@
 package dev.scratchkit.registry;
 
+import dev.scratchkit.testkit.CapturedLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scratchkit.elf.Platform;

@@ -2,6 +2,7 @@ package dev.scratchkit.registry.internal;
 
 import com.google.cloud.tools.jib.api.Credential;
 import dev.scratchkit.certs.CaBundle;
+import dev.scratchkit.internal.oci.StagingListener;
 import dev.scratchkit.oci.Digest;
 import dev.scratchkit.oci.ImageSpec;
 import dev.scratchkit.oci.LayerCache;
@@ -146,27 +147,6 @@ public final class RegistryPush {
         return java.nio.file.FileVisitResult.CONTINUE;
       }
     });
-  }
-
-  /**
-   * The listener of the staging layout: its layers are the push's layers, so their events pass
-   * on, but the staging's skipped blobs and finished target are not the registry's.
-   */
-  private record StagingListener(ProgressListener target) implements ProgressListener {
-    @Override
-    public void layerStarted(int index, int entryCount) {
-      target.layerStarted(index, entryCount);
-    }
-
-    @Override
-    public void layerProgress(int index, long contentBytesDone, long contentBytesTotal) {
-      target.layerProgress(index, contentBytesDone, contentBytesTotal);
-    }
-
-    @Override
-    public void layerFinished(int index, LayerDescriptor layer) {
-      target.layerFinished(index, layer);
-    }
   }
 
   /** A new SHA-256 digest (every JDK has it). */

@@ -1,4 +1,4 @@
-package dev.scratchkit.oci;
+package dev.scratchkit.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -10,14 +10,15 @@ import java.util.concurrent.Callable;
  * What slf4j-simple (the tests' logger, which writes to the current {@code System.err}) printed
  * while some code ran; the lines are also passed on to the real stream, for the test report.
  */
-final class CapturedLog {
+public final class CapturedLog {
 
   private CapturedLog() {}
 
-  /** The result of the code and the log it wrote. */
-  record Run<T>(T value, String log) {}
+  /** What the code returned, and what was logged while it ran. */
+  public record Run<T>(T value, String log) {}
 
-  static <T> Run<T> during(Callable<T> code) throws Exception {
+  /** Runs {@code code}, capturing what it logs to {@code System.err} (and passing it on). */
+  public static <T> Run<T> during(Callable<T> code) throws Exception {
     PrintStream old = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream tee = new PrintStream(new OutputStream() {
