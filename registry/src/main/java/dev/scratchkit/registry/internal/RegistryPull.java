@@ -216,7 +216,7 @@ public final class RegistryPull {
         Platform platform;
         try {
           platform = new Platform(p.string("os"), p.string("architecture"), p.optString("variant"));
-        } catch (IllegalArgumentException e) {
+        } catch (dev.scratchkit.elf.ElfException e) {
           throw new Refused("the index " + top.digest() + " names a platform that is not one (" + e.getMessage()
               + "); the index is damaged");
         }
