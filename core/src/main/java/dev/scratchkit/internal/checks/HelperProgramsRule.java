@@ -131,11 +131,25 @@ final class HelperProgramsRule implements Rule {
   }
 
   /**
-   * GNU tar starts a compression program with {@code /bin/sh -c} (its {@code xexec}), not by
-   * itself: with the compressor on PATH but no shell, {@code tar -z} still fails.
+   * GNU tar starts a compressor with {@code /bin/sh -c} (its {@code xexec}) when it writes an
+   * archive; a decompressor it runs itself. With the compressor on PATH but no shell,
+   * {@code tar -czf} still fails, and {@code tar -tzf} works.
    */
   private static void tarShell(CheckContext image, String tar, List<Need> needs, List<Finding> findings) {
-    Optional<Need> compressor = needs.stream().filter(Need::certain).findFirst();
+    List<String> argv = image.argv();
+    boolean writing = false;
+    for (int i = 1; i < argv.size(); i++) {
+      String a = argv.get(i);
+      if (a.equals("--")) {
+        break;
+      }
+      boolean cluster = a.startsWith("-") && !a.startsWith("--") || i == 1 && !a.startsWith("-");
+      if (a.equals("--create") || a.equals("--append") || a.equals("--update")
+          || cluster && (a.indexOf('c') >= 0 || a.indexOf('r') >= 0 || a.indexOf('u') >= 0)) {
+        writing = true;
+      }
+    }
+    Optional<Need> compressor = writing ? needs.stream().filter(Need::certain).findFirst() : Optional.empty();
     ImageView.Resolution shell = image.view().resolve(ShellRule.SHELL);
     if (compressor.isEmpty() || (shell.found() && shell.node().isFile() && shell.node().isExecutable())) {
       return;
