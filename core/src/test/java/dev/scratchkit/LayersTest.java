@@ -93,7 +93,7 @@ class LayersTest {
   void theAutomaticSplitIsNamedInTheConfigHistoryInItsOrder() throws IOException {
     Path layout = work.resolve("automatic");
     Path conf = Files.writeString(work.resolve("auto.conf"), "a=1\n");
-    ScratchImage.builder().noCaCertificates()
+    ScratchImage.builder().noCaCertificates().withoutTimeZoneData()
         .entrypoint(hello)
         .addFile(conf, "/etc/auto.conf")
         .addDirectory(site, "/srv/www")

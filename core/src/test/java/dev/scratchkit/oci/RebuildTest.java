@@ -32,7 +32,7 @@ class RebuildTest {
   }
 
   private static ScratchImage image(Path binary, String config) {
-    return ScratchImage.builder().noCaCertificates().creationTime(Instant.EPOCH)
+    return ScratchImage.builder().noCaCertificates().withoutTimeZoneData().creationTime(Instant.EPOCH)
         .layer("app").entrypoint(binary)
         .layer("config").addFile("/etc/app.conf", FileContent.utf8(config))
         .build();
