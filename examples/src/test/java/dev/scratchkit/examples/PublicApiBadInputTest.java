@@ -457,6 +457,8 @@ class PublicApiBadInputTest {
       return PemOptions.plain();
     } else if (type == FileContent.class) {
       return FileContent.utf8("x");
+    } else if (type == dev.scratchkit.DirectoryOptions.class) {
+      return dev.scratchkit.DirectoryOptions.defaults();
     } else if (type == ElfFile.class) {
       return ElfFile.read(program);
     } else if (type == OciImages.class) {
