@@ -251,7 +251,8 @@ final class SourceCollector {
     }
     if (leaves != null) {
       if (elfFiles == null) {
-        LOG.warn("left out {}: a symbolic link to {}, {}", link, text, leaves);
+        // A tree scratchkit adds itself (zoneinfo's localtime -> /etc/localtime): expected, not a warning.
+        LOG.info("left out {}: a symbolic link to {}, {}", link, text, leaves);
         return;
       }
       if (pending != null) {
