@@ -91,15 +91,7 @@ public final class Archives {
   private record Written(String members, String identity) {}
 
   /** Archives written by this JVM, by path; bounded, least recently used out. */
-  private static final Map<Path, Written> WRITTEN = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(16, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, Written> eldest) {
-          return size() > 1024;
-        }
-      });
+  private static final Map<Path, Written> WRITTEN = RecentlyUsed.map(1024);
 
   /**
    * Stages, tars and renames; the archive also gets the blobs in {@code references} (filled by

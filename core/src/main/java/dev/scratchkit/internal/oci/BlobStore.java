@@ -104,15 +104,7 @@ public final class BlobStore {
    * Blob files this JVM wrote or hashed, with their identity and digest then; see the class
    * comment. Bounded, least recently used out.
    */
-  private static final Map<Path, String> VERIFIED = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(256, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, String> eldest) {
-          return size() > 16384;
-        }
-      });
+  private static final Map<Path, String> VERIFIED = RecentlyUsed.map(16384);
 
   /** Syncs of one commit run side by side; daemon threads, gone when idle. */
   private static final java.util.concurrent.ExecutorService SYNCS = new java.util.concurrent.ThreadPoolExecutor(0, 8,

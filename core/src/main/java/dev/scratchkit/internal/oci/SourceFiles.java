@@ -272,15 +272,7 @@ public final class SourceFiles {
    * unchanged file again (the entrypoint, every ELF file, small files for the layer key); bounded,
    * least recently used out.
    */
-  private static final Map<String, String> DIGESTS = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(256, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-          return size() > 4096;
-        }
-      });
+  private static final Map<String, String> DIGESTS = RecentlyUsed.map(4096);
 
   /**
    * The content of a small host file a check needs to read (an added {@code /etc/passwd}), and

@@ -1,11 +1,10 @@
 package dev.scratchkit.internal.view;
 
 import dev.scratchkit.elf.ElfFile;
+import dev.scratchkit.internal.oci.RecentlyUsed;
 import dev.scratchkit.internal.oci.SourceFiles;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -16,14 +15,7 @@ import java.util.Map;
 public final class ElfFiles {
   private ElfFiles() {}
 
-  private static final Map<String, ElfFile> READ = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, ElfFile> eldest) {
-      return size() > 256;
-    }
-  });
+  private static final Map<String, ElfFile> READ = RecentlyUsed.map(256);
 
   /**
    * Reads {@code file} as {@link ElfFile#read} does, or returns the file read earlier under the
