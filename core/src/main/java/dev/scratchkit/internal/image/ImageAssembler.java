@@ -117,7 +117,7 @@ public final class ImageAssembler {
       boolean bundleSharedLibraries, Path sysroot, Path timezoneData, List<Source> sources,
       Map<String, String> labels, Map<String, String> annotations, List<String> exposedPorts,
       Instant creationTime, Platform platform, boolean strict, JavaApplication java, List<String> layerCalls,
-      String entrypointLayer) {
+      String entrypointLayer, boolean shell) {
 
     /** As before layers could be named: everything in the automatic split, no Java application. */
     public Request(Path entrypoint, String entrypointPath, List<String> args, Map<String, String> env,
@@ -127,7 +127,7 @@ public final class ImageAssembler {
         Instant creationTime, Platform platform, boolean strict) {
       this(entrypoint, entrypointPath, args, env, user, workingDirectory, caCertificates, caBundle,
           bundleSharedLibraries, sysroot, timezoneData, sources, labels, annotations, exposedPorts, creationTime,
-          platform, strict, null, List.of(), null);
+          platform, strict, null, List.of(), null, true);
     }
   }
 
@@ -218,7 +218,8 @@ public final class ImageAssembler {
       }
       Map<ImagePath, LayerEntry> present = new LinkedHashMap<>(inImage);
       libraryEntries.forEach(e -> present.putIfAbsent(e.path(), e));
-      libraryEntries.addAll(new RuntimeDataBundler(request.sysroot(), problems, bundler)
+      libraryEntries.addAll(new RuntimeDataBundler(request.sysroot(),
+          request.bundleSharedLibraries() && request.java() == null && request.shell(), problems, bundler)
           .bundle(elfFiles, request.env(), present));
     }
 

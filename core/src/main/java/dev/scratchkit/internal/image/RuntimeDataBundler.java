@@ -14,6 +14,7 @@ import dev.scratchkit.internal.checks.LocaleArchive;
 import dev.scratchkit.internal.checks.LocaleNames;
 import dev.scratchkit.internal.checks.LocaleRule;
 import dev.scratchkit.internal.checks.OpenSslModulesRule;
+import dev.scratchkit.internal.checks.ShellRule;
 import dev.scratchkit.internal.checks.UnwinderRule;
 import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ImagePath;
@@ -50,20 +51,22 @@ final class RuntimeDataBundler {
   static final int MAX_CONFIG = 1 << 20;
 
   private final Path sysroot;
+  private final boolean bringShell;
   private final List<Problem> problems;
   private final SharedLibraryBundler libraries;
   private final Map<ImagePath, LayerEntry> entries = new LinkedHashMap<>();
   private Map<ImagePath, LayerEntry> inImage;
   private LibraryResolver resolver;
 
-  RuntimeDataBundler(Path sysroot, List<Problem> problems, SharedLibraryBundler libraries) {
+  RuntimeDataBundler(Path sysroot, boolean bringShell, List<Problem> problems, SharedLibraryBundler libraries) {
     this.sysroot = sysroot.toAbsolutePath().normalize();
+    this.bringShell = bringShell;
     this.problems = problems;
     this.libraries = libraries;
   }
 
   /** An ELF file of the image or of a closure, and its path in the image. */
-  private record Program(String path, String name, ElfFile elf) {}
+  private record Program(String path, String name, ElfFile elf, Path host) {}
 
   /**
    * {@return the entries to add beside the libraries}
@@ -80,7 +83,7 @@ final class RuntimeDataBundler {
     this.inImage = present;
     List<ResolvedLibrary> closure = libraries.libraries();
     List<Program> programs = new ArrayList<>();
-    elfFiles.forEach(f -> programs.add(new Program(f.inImage().toString(), f.inImage().fileName(), f.elf())));
+    elfFiles.forEach(f -> programs.add(new Program(f.inImage().toString(), f.inImage().fileName(), f.elf(), f.host())));
     Set<Path> read = new HashSet<>();
     ResolvedLibrary glibc = null;
     ResolvedLibrary libcrypto = null;
@@ -94,7 +97,8 @@ final class RuntimeDataBundler {
       }
       if (read.add(library.hostPath())) {
         try {
-          programs.add(new Program(library.pathInImage(), library.name(), ElfFile.read(library.hostPath())));
+          programs.add(new Program(library.pathInImage(), library.name(), ElfFile.read(library.hostPath()),
+              library.hostPath()));
         } catch (ElfFormatException | UncheckedIOException e) {
           LOG.debug("not read for imported symbols: {}", e.getMessage());
         }
@@ -112,6 +116,9 @@ final class RuntimeDataBundler {
     }
     if (libcrypto != null) {
       openSsl(libcrypto);
+    }
+    if (bringShell) {
+      shell(programs);
     }
     return new ArrayList<>(entries.values());
   }
@@ -245,6 +252,46 @@ final class RuntimeDataBundler {
           config.get(), OpenSslModulesRule.LIBCRYPTO);
     } catch (IOException e) {
       LOG.warn("{} cannot be read ({}); not bundled", config.get(), e.getMessage());
+    }
+  }
+
+  /**
+   * Brings the sysroot's {@code /bin/sh} (on Debian, dash: 125 KiB, glibc only) when a program
+   * or a library it loads runs the shell ({@link ShellRule}'s evidence): {@code system()} and
+   * {@code popen()} run {@code /bin/sh -c}, and without it they fail with no word (exit status
+   * 127, an empty stream). The programs the commands run are the user's to add; the rules name
+   * those the image's own inputs show.
+   */
+  private void shell(List<Program> programs) {
+    ImagePath path = ImagePath.of(ShellRule.SHELL);
+    if (inImage.containsKey(path) || entries.containsKey(path)) {
+      return;
+    }
+    Optional<String> evidence = Optional.empty();
+    for (Program p : programs) {
+      evidence = ShellRule.evidence(p.elf(), p.path(), ShellRule.hostStrings(p.host(), p.elf()));
+      if (evidence.isPresent()) {
+        break;
+      }
+    }
+    if (evidence.isEmpty()) {
+      return;
+    }
+    Optional<Path> host = inSysroot(ShellRule.SHELL);
+    if (host.isEmpty() || !isElf(host.get())) {
+      LOG.info("{}, but {} has no ELF shell at {}: the image gets none (the shell rule says what fails)",
+          evidence.get(), sysroot, ShellRule.SHELL);
+      return;
+    }
+    try {
+      Path real = host.get().toRealPath();
+      add(SourceFiles.exactFile(path, real, 0755));
+      closureOf(real, ShellRule.SHELL);
+      LOG.info("bundling {} from {} ({} bytes): {}, and the command goes through {} -c; without a shell it never"
+          + " runs. withoutShell() leaves it out", ShellRule.SHELL, real, Files.size(real), evidence.get(),
+          ShellRule.SHELL);
+    } catch (OciException | IOException e) {
+      problems.add(new Problem(host.get().toString(), "cannot bundle " + ShellRule.SHELL + ": " + e.getMessage()));
     }
   }
 
