@@ -369,7 +369,7 @@ public final class ScratchImage {
      * Never brings a shell. With {@link #bundleSharedLibraries()}, a program that runs commands
      * through the shell (it, or a library it loads, imports {@code system} or {@code popen}, or
      * an {@code exec} function and names {@code /bin/sh}) gets the build root's {@code /bin/sh}
-     * (Debian: dash, 125 KiB) unless the image has one, logged at info with the evidence:
+     * (Debian 12: dash, 125,640 bytes) unless the image has one, logged at info with the evidence:
      * without it the command never runs, with no word (exit status 127, an empty stream). Call
      * this to keep the image shell-free; {@code build()} then warns, and refuses when the image's
      * own inputs show a command run through the shell (a {@code git} alias starting with
