@@ -442,7 +442,7 @@ class JavaApplicationRunTest {
         .classPath(classPath).mainClass("example.Report").build()).build();
     assertThat(image.layers()).extracting(l -> l.createdBy().replaceFirst("\\(\\d+\\)$", "(n)")).containsExactly(
         "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)", "scratchkit: CA certificates (n)",
-        "scratchkit: shared libraries from /",
+        "scratchkit: shared libraries",
         "scratchkit: Java runtime, jlink of JDK " + System.getProperty("java.version")
             + " (java.base,java.desktop,java.sql,jdk.crypto.ec,jdk.zipfs)",
         "scratchkit: dependencies (4 jars)", "scratchkit: snapshot dependencies (1 jar)",

@@ -58,6 +58,9 @@ final class Programs {
       program("find-printf", Need.USERS, "/usr/bin/find", ".", "-name", "*.txt", "-printf", "%p %u:%g %m\n")
           .file("a.txt", TEXT).hostShows("./a.txt root:root 644"),
       program("touch-in-home", Need.HOME, "/usr/bin/touch", "made.txt"),
+      program("tput-colors", Need.TERMINFO, "/usr/bin/tput", "colors").env("TERM", "xterm-256color")
+          .hostShows("256"),
+      program("tput-clear-screen", Need.TERMINFO, "/usr/bin/tput", "clear").env("TERM", "screen"),
       program("tar-c", Need.USERS, "/usr/bin/tar", "-cf", "-", "a.txt").file("a.txt", TEXT),
       program("diff-u", Need.LIBRARIES, "/usr/bin/diff", "-u", "a.txt", "b.txt").file("a.txt", TEXT)
           .file("b.txt", "one\n2\nthree\n").hostExit(1).hostShows("+2"),
@@ -192,6 +195,18 @@ final class Programs {
           .hostShows("Linux")
           .fix(List.of("uname"), "addFile(Path.of(\"/usr/bin/uname\"), \"/usr/bin/uname\")",
               b -> b.addFile(Path.of("/usr/bin/uname"), "/usr/bin/uname")),
+      program("xargs-default-echo", Need.HELPER, "/usr/bin/xargs").stdin("one two\n").hostShows("one two")
+          .fix(List.of("echo", "PATH"), "addFile(Path.of(\"/usr/bin/echo\"), \"/usr/bin/echo\")",
+              b -> b.addFile(Path.of("/usr/bin/echo"), "/usr/bin/echo")),
+      program("find-exec-cat", Need.HELPER, "/usr/bin/find", ".", "-name", "a.txt", "-exec", "cat", "{}", ";")
+          .file("a.txt", TEXT).hostShows("two")
+          .fix(List.of("cat"), "addFile(Path.of(\"/usr/bin/cat\"), \"/usr/bin/cat\")",
+              b -> b.addFile(Path.of("/usr/bin/cat"), "/usr/bin/cat")),
+      program("mawk-system-date", Need.HELPER, "/usr/bin/mawk", "BEGIN { system(\"date -u -d @0 +%Y\") }")
+          .hostShows("1970")
+          .fix(List.of("date"), "addFile(Path.of(\"/usr/bin/date\"), \"/usr/bin/date\")",
+              b -> b.addFile(Path.of("/usr/bin/date"), "/usr/bin/date"))
+          .also(Need.SHELL),
       program("make-shell", Need.SHELL, "/usr/bin/make", "-s").file("Makefile", "all:\n\techo \"made it\" > out.txt\n")
           .fix(List.of("/bin/sh"), "addFile(Path.of(\"/bin/dash\"), \"/bin/sh\")",
               b -> b.addFile(Path.of("/bin/dash"), "/bin/sh"))

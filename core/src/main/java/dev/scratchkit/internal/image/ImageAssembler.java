@@ -263,13 +263,12 @@ public final class ImageAssembler {
         List<LayerEntry> tz = new ArrayList<>();
         SourceCollector.forDataTree(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems).collect(tz);
         LOG.info("time zone data: {} entries from {} at {}", tz.size(), request.timezoneData(), ZONEINFO_PATH);
-        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(tz), "scratchkit: time zone data from "
-            + SourceFiles.localeFreeText(request.timezoneData()),
+        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(tz), "scratchkit: time zone data",
             SHARED_LAYER_TIME)));
       }
       if (!libraryEntries.isEmpty()) {
-        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(libraryEntries), "scratchkit: shared libraries from "
-            + SourceFiles.localeFreeText(request.sysroot()), SHARED_LAYER_TIME)));
+        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(libraryEntries), "scratchkit: shared libraries",
+            SHARED_LAYER_TIME)));
       }
       if (java != null) {
         // The runtime, its CDS archive and the dependencies change less often than the user's layers.
@@ -285,9 +284,9 @@ public final class ImageAssembler {
       String createdBy = switch (layer.getKey()) {
         case AUTO_DIRECTORIES -> "scratchkit: directories";
         case AUTO_FILES -> "scratchkit: files";
+        // The path in the image, never the host's: the same inputs built in another checkout give the same image.
         case AUTO_APP -> "scratchkit: app"
-            + (entrypoint == null || !entrypointLayer.equals(AUTO_APP) ? ""
-                : " " + SourceFiles.localeFreeText(entrypoint.host()));
+            + (entrypoint == null || !entrypointLayer.equals(AUTO_APP) ? "" : " " + entrypoint.inImage());
         default -> "scratchkit: layer " + layer.getKey();
       };
       try {

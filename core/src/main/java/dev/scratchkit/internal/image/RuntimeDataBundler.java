@@ -15,6 +15,7 @@ import dev.scratchkit.internal.checks.LocaleNames;
 import dev.scratchkit.internal.checks.LocaleRule;
 import dev.scratchkit.internal.checks.OpenSslModulesRule;
 import dev.scratchkit.internal.checks.ShellRule;
+import dev.scratchkit.internal.checks.TerminfoRule;
 import dev.scratchkit.internal.checks.UnwinderRule;
 import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ImagePath;
@@ -49,6 +50,8 @@ final class RuntimeDataBundler {
 
   private static final Logger LOG = LoggerFactory.getLogger(RuntimeDataBundler.class);
   static final int MAX_CONFIG = 1 << 20;
+  /** A terminfo directory this large is a full database (ncurses-term: 8 MB), not the common set. */
+  static final long MAX_TERMINFO_TREE = 1 << 20;
 
   private final Path sysroot;
   private final boolean bringShell;
@@ -116,6 +119,12 @@ final class RuntimeDataBundler {
     }
     if (libcrypto != null) {
       openSsl(libcrypto);
+    }
+    for (ResolvedLibrary library : closure) {
+      if (TerminfoRule.isTerminalLibrary(library.name())) {
+        terminfo(library, env);
+        break;
+      }
     }
     if (bringShell) {
       shell(programs);
@@ -253,6 +262,112 @@ final class RuntimeDataBundler {
     } catch (IOException e) {
       LOG.warn("{} cannot be read ({}); not bundled", config.get(), e.getMessage());
     }
+  }
+
+  /**
+   * The terminal descriptions ncurses' library reads ({@link TerminfoRule}): each of its
+   * compiled-in directories that the root has and that is small (Debian: {@code /lib/terminfo},
+   * ncurses-base's 42 common terminals, 136 KB) whole, and from the larger ones only the entry
+   * {@code TERM} names and the runtimes' {@code xterm}.
+   */
+  private void terminfo(ResolvedLibrary library, Map<String, String> env) {
+    List<String> directories;
+    try {
+      directories = TerminfoRule.directories(library.hostPath(), ElfFile.read(library.hostPath()));
+    } catch (ElfFormatException | UncheckedIOException e) {
+      directories = TerminfoRule.DEFAULT_DIRECTORIES;
+    }
+    List<String> wanted = new ArrayList<>();
+    String term = env.get("TERM");
+    if (term != null && TerminfoRule.isEntryName(term)) {
+      wanted.add(term);
+    }
+    if (!wanted.contains(TerminfoRule.RUNTIME_TERM)) {
+      wanted.add(TerminfoRule.RUNTIME_TERM);
+    }
+    List<String> whole = new ArrayList<>();
+    for (String dir : directories) {
+      Path host = sysroot.resolve(dir.substring(1)).normalize();
+      if (!host.startsWith(sysroot) || !Files.isDirectory(host) || !hasTerminfoEntries(host)) {
+        continue; // Debian's /etc/terminfo holds only a README
+      }
+      long size = treeSize(host, MAX_TERMINFO_TREE + 1);
+      Optional<String> real = realPathInImage(host);
+      if (size > 0 && size <= MAX_TERMINFO_TREE && real.isPresent()) {
+        // At its real path: /lib may be a link to usr/lib in the image as on the root.
+        tree(host, real.get(), (file, bytes) -> { });
+        whole.add(dir + (real.get().equals(dir) ? "" : " (" + real.get() + ")") + ", " + size + " bytes");
+      }
+    }
+    List<String> entries = new ArrayList<>();
+    for (String name : wanted) {
+      for (String dir : directories) {
+        String path = TerminfoRule.entry(dir, name);
+        Optional<Path> host = inSysroot(path);
+        Optional<String> real = host.flatMap(h -> realPathInImage(h.getParent())).map(d -> d + "/" + name);
+        if (host.isPresent() && real.isPresent()) {
+          if (!inImage.containsKey(ImagePath.of(real.get())) && !this.entries.containsKey(ImagePath.of(real.get()))) {
+            try {
+              add(SourceFiles.exactFile(ImagePath.of(real.get()), host.get().toRealPath(), 0644));
+            } catch (OciException | IOException e) {
+              problems.add(new Problem(host.get().toString(), "cannot bundle " + path + ": " + e.getMessage()));
+            }
+          }
+          entries.add(path);
+          break;
+        }
+      }
+    }
+    if (whole.isEmpty() && entries.isEmpty()) {
+      LOG.info("{} links {}, and {} has no terminfo in {}: the image gets none (the terminfo rule says what fails)",
+          library.neededBy(), library.name(), sysroot, String.join(":", directories));
+      return;
+    }
+    LOG.info("bundling terminfo from {}: {}{}: {} links {}, which reads the description of the terminal TERM names"
+        + " ({}; docker run -t and podman run -t set TERM={})", sysroot, String.join(", ", whole),
+        entries.isEmpty() ? "" : (whole.isEmpty() ? "" : ", and ") + String.join(", ", entries), library.neededBy(),
+        library.name(), term == null ? "the image sets none" : "TERM=" + term, TerminfoRule.RUNTIME_TERM);
+  }
+
+  private static boolean hasTerminfoEntries(Path directory) {
+    try (Stream<Path> letters = Files.list(directory)) {
+      return letters.anyMatch(p -> p.getFileName().toString().length() == 1 && Files.isDirectory(p));
+    } catch (IOException | UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  /** {@return where a directory of the sysroot is once its links are followed, as a path of the image} */
+  private Optional<String> realPathInImage(Path directory) {
+    try {
+      Path real = directory.toRealPath();
+      Path root = sysroot.toRealPath();
+      if (!real.startsWith(root)) {
+        return Optional.empty();
+      }
+      String rel = root.relativize(real).toString();
+      return Optional.of("/" + rel);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** {@return the bytes of the regular files under a directory, counting stopped past a limit} */
+  private static long treeSize(Path directory, long limit) {
+    long[] total = {0};
+    try (Stream<Path> walk = Files.walk(directory)) {
+      walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).takeWhile(p -> total[0] <= limit)
+          .forEach(p -> {
+            try {
+              total[0] += Files.size(p);
+            } catch (IOException e) {
+              total[0] = limit + 1;
+            }
+          });
+    } catch (IOException | UncheckedIOException e) {
+      return limit + 1;
+    }
+    return total[0];
   }
 
   /**
