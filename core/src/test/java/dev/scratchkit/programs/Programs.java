@@ -58,6 +58,11 @@ final class Programs {
       program("find-printf", Need.USERS, "/usr/bin/find", ".", "-name", "*.txt", "-printf", "%p %u:%g %m\n")
           .file("a.txt", TEXT).hostShows("./a.txt root:root 644"),
       program("touch-in-home", Need.HOME, "/usr/bin/touch", "made.txt"),
+      program("ls-missing-de", Need.MESSAGES, "/usr/bin/ls", "/nonexistent").env("LANG", "de_DE.UTF-8").hostExit(2),
+      program("grep-bad-option-de", Need.MESSAGES, "/usr/bin/grep", "--no-such-option").env("LC_ALL", "de_DE.UTF-8")
+          .hostExit(2),
+      program("cat-missing-language", Need.MESSAGES, "/usr/bin/cat", "missing.txt").env("LANG", "de_DE.UTF-8")
+          .env("LANGUAGE", "fr:de").hostExit(1),
       program("tput-colors", Need.TERMINFO, "/usr/bin/tput", "colors").env("TERM", "xterm-256color")
           .hostShows("256"),
       program("tput-clear-screen", Need.TERMINFO, "/usr/bin/tput", "clear").env("TERM", "screen"),

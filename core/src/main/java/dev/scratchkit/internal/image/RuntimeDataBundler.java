@@ -8,11 +8,13 @@ import dev.scratchkit.elf.LibraryClosure;
 import dev.scratchkit.elf.LibraryResolver;
 import dev.scratchkit.elf.MissingLibrary;
 import dev.scratchkit.elf.ResolvedLibrary;
+import dev.scratchkit.internal.checks.ElfStrings;
 import dev.scratchkit.internal.checks.GconvRule;
 import dev.scratchkit.internal.checks.ImportEvidence;
 import dev.scratchkit.internal.checks.LocaleArchive;
 import dev.scratchkit.internal.checks.LocaleNames;
 import dev.scratchkit.internal.checks.LocaleRule;
+import dev.scratchkit.internal.checks.MessageCatalogsRule;
 import dev.scratchkit.internal.checks.OpenSslModulesRule;
 import dev.scratchkit.internal.checks.ShellRule;
 import dev.scratchkit.internal.checks.TerminfoRule;
@@ -119,6 +121,9 @@ final class RuntimeDataBundler {
     }
     if (libcrypto != null) {
       openSsl(libcrypto);
+    }
+    if (glibc != null) {
+      messageCatalogs(programs, env);
     }
     for (ResolvedLibrary library : closure) {
       if (TerminfoRule.isTerminalLibrary(library.name())) {
@@ -261,6 +266,92 @@ final class RuntimeDataBundler {
           config.get(), OpenSslModulesRule.LIBCRYPTO);
     } catch (IOException e) {
       LOG.warn("{} cannot be read ({}); not bundled", config.get(), e.getMessage());
+    }
+  }
+
+  /**
+   * The message catalogs of the language the environment names ({@link MessageCatalogsRule}):
+   * glibc's own ({@code libc.mo}, for {@code strerror}) when a program sets its locale, and, of a
+   * program or library that imports a gettext function, each catalog of that language whose
+   * domain is among its strings ({@code coreutils.mo} for {@code ls}).
+   */
+  private void messageCatalogs(List<Program> programs, Map<String, String> env) {
+    List<String> locales = MessageCatalogsRule.messageLocales(v -> Optional.ofNullable(env.get(v)));
+    if (locales.isEmpty()) {
+      return;
+    }
+    Optional<String> setsLocale = evidence(programs, LocaleRule.FUNCTIONS, Set.of());
+    if (setsLocale.isEmpty()) {
+      return; // a program that never calls setlocale stays in the C locale: nothing is translated
+    }
+    List<String> languageDirs = new ArrayList<>();
+    for (String locale : locales) {
+      for (String language : MessageCatalogsRule.languages(locale)) {
+        Path dir = sysroot.resolve(MessageCatalogsRule.DIRECTORY.substring(1)).resolve(language)
+            .resolve("LC_MESSAGES").normalize();
+        if (dir.startsWith(sysroot) && Files.isDirectory(dir)) {
+          languageDirs.add(language);
+        }
+      }
+    }
+    if (languageDirs.isEmpty()) {
+      LOG.info("{}, and {} names {}, but {} has no message catalogs for it in {}: messages stay in English",
+          setsLocale.get(), "the environment", String.join(":", locales), sysroot, MessageCatalogsRule.DIRECTORY);
+      return;
+    }
+    Map<String, String> domains = new LinkedHashMap<>(); // domain -> evidence
+    domains.put("libc", setsLocale.get() + " (glibc's own messages, such as strerror's)");
+    for (Program p : programs) {
+      Optional<String> translates = ImportEvidence.of(p.elf(), p.path(), MessageCatalogsRule.FUNCTIONS);
+      if (translates.isEmpty()) {
+        continue;
+      }
+      List<String> strings;
+      try {
+        strings = ElfStrings.withLastWords(p.host(), p.elf());
+      } catch (UncheckedIOException e) {
+        continue;
+      }
+      for (String language : languageDirs) {
+        Path dir = sysroot.resolve(MessageCatalogsRule.DIRECTORY.substring(1)).resolve(language).resolve("LC_MESSAGES");
+        for (String domain : catalogDomains(dir)) {
+          if (!domains.containsKey(domain) && strings.contains(domain)) {
+            domains.put(domain, translates.get() + " and names the domain " + domain);
+          }
+        }
+      }
+    }
+    List<String> added = new ArrayList<>();
+    for (Map.Entry<String, String> domain : domains.entrySet()) {
+      for (String language : languageDirs) {
+        String path = MessageCatalogsRule.DIRECTORY + "/" + language + "/LC_MESSAGES/" + domain.getKey() + ".mo";
+        Optional<Path> host = inSysroot(path);
+        Optional<String> real = host.flatMap(h -> realPathInImage(h.getParent()))
+            .map(d -> d + "/" + domain.getKey() + ".mo");
+        if (host.isEmpty() || real.isEmpty()) {
+          continue;
+        }
+        try {
+          add(SourceFiles.exactFile(ImagePath.of(real.get()), host.get().toRealPath(), 0644));
+          added.add(path + " (" + Files.size(host.get()) + " bytes; " + domain.getValue() + ")");
+        } catch (OciException | IOException e) {
+          problems.add(new Problem(host.get().toString(), "cannot bundle " + path + ": " + e.getMessage()));
+        }
+        break; // the most specific language wins, as in gettext
+      }
+    }
+    if (!added.isEmpty()) {
+      LOG.info("bundling message catalogs for {}: {}", String.join(":", locales), String.join(", ", added));
+    }
+  }
+
+  /** {@return the domains a LC_MESSAGES directory has catalogs for} */
+  private static List<String> catalogDomains(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".mo") && n.length() > 3)
+          .map(n -> n.substring(0, n.length() - 3)).sorted().toList();
+    } catch (IOException | UncheckedIOException e) {
+      return List.of();
     }
   }
 
