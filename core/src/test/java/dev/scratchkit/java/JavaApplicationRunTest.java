@@ -477,6 +477,18 @@ class JavaApplicationRunTest {
   }
 
   @Test
+  void theAgentsLibrariesBringNoGconvModulesForAUtf8OrCLocale() {
+    // libinstrument and libjdwp import iconv_open, but convert only between the locale's codeset
+    // and UTF-8, which glibc has built in with ASCII: 8 MB of modules would never be loaded.
+    ScratchImage image = ScratchImage.builder().javaApplication(JavaApplication.builder(httpsJar)
+        .addModules("java.instrument", "jdk.jdwp.agent").build()).build();
+    List<String> paths = image.layers().stream().flatMap(l -> l.entries().stream()).map(e -> e.path().path())
+        .toList();
+    assertThat(paths).anyMatch(p -> p.endsWith("/lib/libinstrument.so")).anyMatch(p -> p.endsWith("/lib/libjdwp.so"))
+        .noneMatch(p -> p.contains("/gconv/"));
+  }
+
+  @Test
   void anUnknownModuleAndAJreAreRefusedWithTheFix() throws IOException {
     assertThatThrownBy(() -> ScratchImage.builder().javaApplication(JavaApplication.builder(httpsJar)
         .addModules("jdk.localdata").build()).build())

@@ -110,7 +110,11 @@ final class RuntimeDataBundler {
       }
     }
     if (glibc != null) {
-      evidence(programs, GconvRule.FUNCTIONS, GconvRule.NOT_EVIDENCE).ifPresent(gconv(glibc));
+      Set<String> notGconvEvidence = new HashSet<>(GconvRule.NOT_EVIDENCE);
+      if (!GconvRule.namesOtherCodeset(v -> Optional.ofNullable(env.get(v)))) {
+        notGconvEvidence.addAll(GconvRule.LOCALE_CODESET_ONLY);
+      }
+      evidence(programs, GconvRule.FUNCTIONS, notGconvEvidence).ifPresent(gconv(glibc));
       if (!env.containsKey("LOCPATH")) {
         Map<String, String> named = LocaleNames.named(v -> Optional.ofNullable(env.get(v)));
         if (!named.isEmpty()) {

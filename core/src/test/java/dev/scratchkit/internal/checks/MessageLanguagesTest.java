@@ -29,6 +29,16 @@ class MessageLanguagesTest {
     assertThat(locales(Map.of("LANG", "../../etc"))).isEmpty();
   }
 
+  @Test
+  void onlyALocaleOfACodesetGlibcLacksNeedsGconvForTheJdksAgents() {
+    assertThat(GconvRule.namesOtherCodeset(v -> Optional.ofNullable(Map.of("LANG", "C.UTF-8").get(v)))).isFalse();
+    assertThat(GconvRule.namesOtherCodeset(v -> Optional.ofNullable(Map.of("LANG", "de_DE.utf8").get(v)))).isFalse();
+    assertThat(GconvRule.namesOtherCodeset(v -> Optional.<String>empty())).isFalse();
+    assertThat(GconvRule.namesOtherCodeset(v -> Optional.ofNullable(Map.of("LANG", "de_DE").get(v)))).isTrue();
+    assertThat(GconvRule.namesOtherCodeset(v -> Optional.ofNullable(Map.of("LC_ALL", "ja_JP.EUC-JP").get(v))))
+        .isTrue();
+  }
+
   private static java.util.List<String> locales(Map<String, String> env) {
     return MessageCatalogsRule.messageLocales(v -> Optional.ofNullable(env.get(v)));
   }
