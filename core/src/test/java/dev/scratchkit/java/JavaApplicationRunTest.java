@@ -446,7 +446,7 @@ class JavaApplicationRunTest {
         "scratchkit: Java runtime, jlink of JDK " + System.getProperty("java.version")
             + " (java.base,java.desktop,java.sql,jdk.crypto.ec,jdk.zipfs)",
         "scratchkit: dependencies (4 jars)", "scratchkit: snapshot dependencies (1 jar)",
-        "scratchkit: Java application " + reportJar);
+        "scratchkit: Java application /app/report.jar");
     List<String> cp = new ArrayList<>(List.of("/app/report.jar"));
     classPath.forEach(p -> cp.add("/app/libs/" + p.getFileName()));
     assertThat(image.config().entrypoint()).containsExactly("/opt/java/bin/java", "-cp", String.join(":", cp),
