@@ -38,6 +38,9 @@ final class HelperProgramsRule implements Rule {
       "zstd", "zstd", "compress", "ncompress", "pigz", "pigz", "ssh", "openssh-client", "rsh", "rsh-client",
       "gpg", "gpg", "gpgv", "gpgv", "sendmail", "an MTA such as exim4-daemon-light", "git", "git");
 
+  /** Programs the inputs run, reported at most: one finding each. */
+  static final int MAX_GIVEN_FINDINGS = 16;
+
   private static final Set<String> PATH_FUNCTIONS = Set.of("execvp", "execlp", "execvpe", "posix_spawnp");
 
   /** GNU tar's compression options and the program each runs. */
@@ -147,6 +150,9 @@ final class HelperProgramsRule implements Rule {
     List<String> reported = new ArrayList<>();
     for (GivenCommands.Run run : GivenCommands.runs(image)) {
       String name = run.program();
+      if (reported.size() >= MAX_GIVEN_FINDINGS) {
+        break; // a hostile Makefile names thousands; the first ones say enough
+      }
       if (reported.contains(name) || name.contains("/") && !name.startsWith("/")) {
         continue; // a path relative to a directory the run may change: only the run can tell
       }
