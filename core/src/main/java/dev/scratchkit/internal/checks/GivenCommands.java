@@ -55,6 +55,9 @@ final class GivenCommands {
   private static final Map<String, String> RUNNERS = Map.of("env", "uSC", "nice", "n", "nohup", "", "setsid", "",
       "stdbuf", "ioe", "timeout", "sk", "xargs", "adEILnPs");
   private static final int MAX_MAKEFILE = 1 << 20;
+  /** What can name a program: a file name, or an absolute path of them. */
+  private static final Pattern PROGRAM_NAME = Pattern.compile("/?([A-Za-z0-9_][A-Za-z0-9_.+@-]*/)*[A-Za-z0-9_]"
+      + "[A-Za-z0-9_.+@-]{0,254}");
 
   private static final Pattern AWK_STRING = Pattern.compile("\"((?:[^\"\\\\\\n]|\\\\.)*)\"");
   private static final Pattern AWK_SYSTEM = Pattern.compile("system\\s*\\(\\s*$");
@@ -382,7 +385,8 @@ final class GivenCommands {
         continue;
       }
       boolean relative = text.indexOf('/') > 0 || text.startsWith(".");
-      if (!expanded && !relative && !SHELL_BUILTINS.contains(text) && !out.contains(text)) {
+      if (!expanded && !relative && PROGRAM_NAME.matcher(text).matches() && !SHELL_BUILTINS.contains(text)
+          && !out.contains(text)) {
         out.add(text);
       }
     }

@@ -52,4 +52,15 @@ class GivenCommandsTest {
     String makefile = "CC = gcc\nall: out\n\t@echo building\n\t-rm -f out\nout:\n\tcp a \\\n\t  out\n# done\n";
     assertThat(GivenCommands.recipes(makefile)).containsExactly("echo building", "rm -f out", "cp a out");
   }
+
+  @Test
+  void hostileInputsAreReadWithinBounds() {
+    // 3 MiB of recipes: only the first MiB is read.
+    String makefile = "all:\n" + "\tprog-x --flag\n".repeat(200_000);
+    assertThat(GivenCommands.recipes(makefile)).hasSizeLessThanOrEqualTo((1 << 20) / "\tprog-x --flag\n".length());
+    // Deeply nested substitutions and quotes neither recurse without bound nor loop.
+    String nested = "\"$(".repeat(100_000) + "uname" + ")\"".repeat(100_000);
+    assertThat(GivenCommands.commandWords(nested)).containsExactly("uname");
+    assertThat(GivenCommands.commandWords("`".repeat(50_000) + "'" + "\\".repeat(50_000))).isEmpty();
+  }
 }
