@@ -42,7 +42,11 @@ public final class TerminfoRule implements Rule {
     return NAME;
   }
 
-  /** {@return true for a soname of ncurses' terminal libraries} */
+  /**
+   * {@return true for a soname of ncurses' terminal libraries}
+   *
+   * @param soname e.g. {@code libtinfo.so.6}
+   */
   public static boolean isTerminalLibrary(String soname) {
     return LIBRARIES.matcher(soname).matches();
   }
@@ -52,6 +56,7 @@ public final class TerminfoRule implements Rule {
    * list among its strings, else Debian's}
    *
    * @param library the library on disk
+   * @param elf the same library, read
    */
   public static List<String> directories(Path library, dev.scratchkit.elf.ElfFile elf) {
     try {
@@ -72,12 +77,21 @@ public final class TerminfoRule implements Rule {
     return DEFAULT_DIRECTORIES;
   }
 
-  /** {@return the path of a terminal's entry in a terminfo directory} */
+  /**
+   * {@return the path of a terminal's entry in a terminfo directory}
+   *
+   * @param directory e.g. {@code /lib/terminfo}
+   * @param term e.g. {@code xterm}
+   */
   public static String entry(String directory, String term) {
     return directory + "/" + term.charAt(0) + "/" + term;
   }
 
-  /** {@return true for a TERM value that can name an entry (no path, no dot-dot)} */
+  /**
+   * {@return true for a TERM value that can name an entry (no path, no dot-dot)}
+   *
+   * @param term the value
+   */
   public static boolean isEntryName(String term) {
     return !term.isEmpty() && term.indexOf('/') < 0 && !term.startsWith(".");
   }
