@@ -146,6 +146,7 @@ public final class ScratchImage {
     private Path sysroot = Path.of("/");
     private Path timezoneData;
     private boolean withTimeZoneData = true;
+    private boolean shell = true;
     private final List<ImageAssembler.Source> sources = new ArrayList<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final Map<String, String> annotations = new LinkedHashMap<>();
@@ -324,7 +325,12 @@ public final class ScratchImage {
 
     /**
      * Copies the ELF interpreter and the shared-library closure of every ELF file in the
-     * image from this machine's root, so that a dynamically linked program runs in scratch.
+     * image from this machine's root, so that a dynamically linked program runs in scratch,
+     * and what the programs evidently load or run at run time beside them, each logged at info
+     * with its evidence: {@code libgcc_s.so.1} for thread cancellation, glibc's gconv modules
+     * for {@code iconv_open}, the locale the environment names, OpenSSL 3's provider modules
+     * and {@code openssl.cnf}, and {@code /bin/sh} for {@code system()} and {@code popen()}
+     * (see {@link #withoutShell()}).
      *
      * @return this builder
      */
@@ -356,6 +362,23 @@ public final class ScratchImage {
     public Builder timezoneData(Path zoneinfo) {
       this.timezoneData = Objects.requireNonNull(zoneinfo, "zoneinfo");
       this.withTimeZoneData = true;
+      return this;
+    }
+
+    /**
+     * Never brings a shell. With {@link #bundleSharedLibraries()}, a program that runs commands
+     * through the shell (it, or a library it loads, imports {@code system} or {@code popen}, or
+     * an {@code exec} function and names {@code /bin/sh}) gets the build root's {@code /bin/sh}
+     * (Debian 12: dash, 125,640 bytes) unless the image has one, logged at info with the evidence:
+     * without it the command never runs, with no word (exit status 127, an empty stream). Call
+     * this to keep the image shell-free; {@code build()} then warns, and refuses when the image's
+     * own inputs show a command run through the shell (a {@code git} alias starting with
+     * {@code !}, an {@code awk} program's {@code system()}, a Makefile's recipe).
+     *
+     * @return this builder
+     */
+    public Builder withoutShell() {
+      this.shell = false;
       return this;
     }
 
@@ -561,7 +584,7 @@ public final class ScratchImage {
               : java != null ? null : ImageAssembler.defaultZoneinfo(sysroot),
           List.copyOf(sources), new LinkedHashMap<>(labels), new LinkedHashMap<>(annotations),
           List.copyOf(exposedPorts), creationTime, platform, strict, java, List.copyOf(layerCalls),
-          entrypointLayer);
+          entrypointLayer, shell);
       List<ScratchImageException.Problem> inputs = CandidateChecks.inputProblems(entrypoint, entrypointPath, env);
       ImageAssembler.Assembled assembled;
       try {

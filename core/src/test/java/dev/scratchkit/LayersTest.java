@@ -82,7 +82,7 @@ class LayersTest {
         "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)",
         "scratchkit: directories",
         "scratchkit: files",
-        "scratchkit: app " + hello);
+        "scratchkit: app /app/hello");
     assertThat(paths(image.layers().get(1))).containsExactly("/srv", "/srv/www", "/srv/www/index.html");
     assertThat(paths(image.layers().get(2)))
         .containsExactly("/etc", "/etc/app.conf", "/etc/host.conf", "/usr", "/usr/bin", "/usr/bin/hello");
@@ -106,9 +106,30 @@ class LayersTest {
         scratchkit: base files (passwd, group, nsswitch.conf, /tmp)
         scratchkit: directories
         scratchkit: files
-        scratchkit: app %s
-        """.formatted(hello));
+        scratchkit: app /app/hello
+        """);
     assertThat(Tools.runOk(jq, ".rootfs.diff_ids | length", config.toString()).stdout().trim()).isEqualTo("4");
+  }
+
+  @Test
+  void theSameInputsInAnotherCheckoutGiveTheSameImage() throws IOException {
+    // Two copies of the program and its tree at different host paths, with the same bytes and
+    // times (a second clone of the same commit): no host path may reach the config or a layer.
+    Path[] checkouts = {work.resolve("checkout-a/build"), work.resolve("elsewhere/checkout-b/out")};
+    String[] digests = new String[2];
+    for (int i = 0; i < 2; i++) {
+      Path program = Files.createDirectories(checkouts[i]).resolve("hello");
+      Files.copy(hello, program);
+      Path www = Files.createDirectories(checkouts[i].resolve("www"));
+      Files.writeString(www.resolve("index.html"), "<p>hi</p>\n");
+      Path layout = work.resolve("checkout-" + i);
+      digests[i] = ScratchImage.builder().entrypoint(program).addDirectory(www, "/srv/www")
+          .bundleSharedLibraries().build().writeTo(OciLayout.at(layout).tag("latest")).digest().toString();
+      String config = Tools.run(Duration.ofMinutes(1), null, null, List.of(Tools.require("skopeo").toString(),
+          "inspect", "--config", "oci:" + layout + ":latest")).assertOk().stdout();
+      assertThat(config).doesNotContain(checkouts[i].toString()).doesNotContain(work.toString());
+    }
+    assertThat(digests[1]).isEqualTo(digests[0]);
   }
 
   @Test
@@ -122,7 +143,7 @@ class LayersTest {
         "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)",
         "scratchkit: files",
         "scratchkit: layer late",
-        "scratchkit: app " + hello);
+        "scratchkit: app /app/hello");
   }
 
   @Test

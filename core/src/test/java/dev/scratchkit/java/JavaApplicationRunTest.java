@@ -442,11 +442,11 @@ class JavaApplicationRunTest {
         .classPath(classPath).mainClass("example.Report").build()).build();
     assertThat(image.layers()).extracting(l -> l.createdBy().replaceFirst("\\(\\d+\\)$", "(n)")).containsExactly(
         "scratchkit: base files (passwd, group, nsswitch.conf, /tmp)", "scratchkit: CA certificates (n)",
-        "scratchkit: shared libraries from /",
+        "scratchkit: shared libraries",
         "scratchkit: Java runtime, jlink of JDK " + System.getProperty("java.version")
             + " (java.base,java.desktop,java.sql,jdk.crypto.ec,jdk.zipfs)",
         "scratchkit: dependencies (4 jars)", "scratchkit: snapshot dependencies (1 jar)",
-        "scratchkit: Java application " + reportJar);
+        "scratchkit: Java application /app/report.jar");
     List<String> cp = new ArrayList<>(List.of("/app/report.jar"));
     classPath.forEach(p -> cp.add("/app/libs/" + p.getFileName()));
     assertThat(image.config().entrypoint()).containsExactly("/opt/java/bin/java", "-cp", String.join(":", cp),
@@ -474,6 +474,18 @@ class JavaApplicationRunTest {
         .hasMessageContaining("names lib/missing-1.0.jar, but " + work.resolve("cp/lib/missing-1.0.jar")
             + " does not exist")
         .hasMessageContaining("Class-Path entry \"../up.jar\" leads outside " + work.resolve("cp"));
+  }
+
+  @Test
+  void theAgentsLibrariesBringNoGconvModulesForAUtf8OrCLocale() {
+    // libinstrument and libjdwp import iconv_open, but convert only between the locale's codeset
+    // and UTF-8, which glibc has built in with ASCII: 8 MB of modules would never be loaded.
+    ScratchImage image = ScratchImage.builder().javaApplication(JavaApplication.builder(httpsJar)
+        .addModules("java.instrument", "jdk.jdwp.agent").build()).build();
+    List<String> paths = image.layers().stream().flatMap(l -> l.entries().stream()).map(e -> e.path().path())
+        .toList();
+    assertThat(paths).anyMatch(p -> p.endsWith("/lib/libinstrument.so")).anyMatch(p -> p.endsWith("/lib/libjdwp.so"))
+        .noneMatch(p -> p.contains("/gconv/"));
   }
 
   @Test

@@ -151,7 +151,7 @@ class ProgramMatrixTest {
     image.writeTo(OciLayout.at(layout).tag("matrix").compressionLevel(1));
     Sides.Outcome inImage = Sides.inImage(layout, "matrix", rowDir.resolve("run"), "scratchkit-matrix-"
         + ProcessHandle.current().pid() + "-" + row.name, WORK_IN_IMAGE,
-        row.stdin == null ? null : Staging.substitute(row.stdin, WORK_IN_IMAGE));
+        row.stdin == null ? null : Staging.substitute(row.stdin, WORK_IN_IMAGE), row.env.containsKey("TERM"));
     if (!Boolean.getBoolean(KEEP)) {
       Sides.deleteTree(layout);
     }

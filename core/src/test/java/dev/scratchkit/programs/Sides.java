@@ -29,7 +29,8 @@ final class Sides {
   record Outcome(Execution execution, Map<String, String> workTree) {}
 
   /** Runs {@code layout:tag} under runc, feeding {@code stdin}; the bundle is removed afterwards. */
-  static Outcome inImage(Path layout, String tag, Path scratch, String id, String workInImage, byte[] stdin) {
+  static Outcome inImage(Path layout, String tag, Path scratch, String id, String workInImage, byte[] stdin,
+      boolean imageSetsTerm) {
     Path umoci = Tools.require("umoci");
     Path runc = Tools.require("runc");
     Path jq = Tools.require("jq");
@@ -42,12 +43,13 @@ final class Sides {
       if (unpack.exitCode() != 0) {
         throw new AssertionError(unpack.describe());
       }
-      // Output is captured, not a terminal, so no TERM either (umoci adds TERM=xterm; docker run without -t
-      // sets none); no network is needed: the container keeps its own namespace.
+      // Output is captured, not a terminal, so no TERM either unless the image sets one (umoci adds TERM=xterm
+      // where the image has none; docker run without -t sets none); no network is needed: the container keeps
+      // its own namespace.
       Path config = bundle.resolve("config.json");
       Execution edit = Execution.run(List.of(jq.toString(), ".process.terminal = false"
-          + " | .process.env |= map(select(startswith(\"TERM=\") | not))", config.toString()), null, null, null,
-          TIMEOUT);
+          + (imageSetsTerm ? "" : " | .process.env |= map(select(startswith(\"TERM=\") | not))"),
+          config.toString()), null, null, null, TIMEOUT);
       if (edit.exitCode() != 0) {
         throw new AssertionError(edit.describe());
       }

@@ -22,7 +22,7 @@ import java.util.Set;
  * ICU's data, hold no paths worth the time), strings longer than {@value #MAX_LENGTH} bytes or
  * with bytes outside printable ASCII are skipped, and at most {@value #MAX_STRINGS} are kept.
  */
-final class ElfStrings {
+public final class ElfStrings {
 
   /** Read-only data read per file. */
   static final int MAX_BYTES = 16 << 20;
@@ -47,6 +47,23 @@ final class ElfStrings {
    * @return the paths and short words, in file order, each once
    */
   static List<String> of(Path file, ElfFile elf) {
+    return read(file, elf, false);
+  }
+
+  /**
+   * Reads the strings, and of each that has spaces its last word too: a linker merges a short
+   * string into the tail of a longer one ({@code "coreutils"}, gettext's domain, into
+   * {@code "GNU coreutils"}), so a name looked up whole is found there.
+   *
+   * @param file the ELF file on this machine
+   * @param elf the same file, read
+   * @return the paths, short words and last words, in file order, each once
+   */
+  public static List<String> withLastWords(Path file, ElfFile elf) {
+    return read(file, elf, true);
+  }
+
+  private static List<String> read(Path file, ElfFile elf, boolean lastWords) {
     Set<String> out = new LinkedHashSet<>();
     long budget = MAX_BYTES;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -61,7 +78,7 @@ final class ElfStrings {
           continue;
         }
         budget -= length;
-        scan(channel, s.offset(), length, out);
+        scan(channel, s.offset(), length, out, lastWords);
         if (out.size() >= MAX_STRINGS || budget <= 0) {
           break;
         }
@@ -72,7 +89,8 @@ final class ElfStrings {
     return List.copyOf(out);
   }
 
-  private static void scan(FileChannel channel, long offset, long length, Set<String> out) throws IOException {
+  private static void scan(FileChannel channel, long offset, long length, Set<String> out, boolean lastWords)
+      throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
     byte[] current = new byte[MAX_LENGTH];
     int n = 0;
@@ -90,7 +108,12 @@ final class ElfStrings {
         byte c = b[i];
         if (c == 0) {
           if (ok && n > 1) {
-            keep(new String(current, 0, n, java.nio.charset.StandardCharsets.US_ASCII), out);
+            String string = new String(current, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+            keep(string, out);
+            int space = string.lastIndexOf(' ');
+            if (lastWords && space >= 0 && space + 2 < string.length()) {
+              keep(string.substring(space + 1), out);
+            }
           }
           n = 0;
           ok = true;

@@ -28,6 +28,34 @@ public final class GconvRule implements Rule {
    * (the program then imports iconv_open), so every C++ program would otherwise get the modules.
    */
   public static final Set<String> NOT_EVIDENCE = Set.of("libstdc++.so.6");
+  /**
+   * Libraries that convert only between the locale's codeset and UTF-8, the JDK's agents'
+   * ({@code libinstrument.so} for a {@code -javaagent}'s manifest, {@code libjdwp.so},
+   * {@code libsplashscreen.so}): they skip the conversion for UTF-8, and glibc has ASCII (the C
+   * locale's) built in, so they need a module only when the environment names a locale of
+   * another codeset ({@link #namesOtherCodeset}). Without this every Java image with
+   * {@code java.instrument} would carry 8 MB of modules it never loads.
+   */
+  public static final Set<String> LOCALE_CODESET_ONLY = Set.of("libinstrument.so", "libjdwp.so",
+      "libsplashscreen.so");
+
+  /**
+   * {@return true if the environment names a locale whose codeset glibc does not have built in:
+   * anything but C, POSIX and UTF-8 ({@code de_DE} alone is ISO-8859-1)}
+   *
+   * @param env the value of a variable, if set
+   */
+  public static boolean namesOtherCodeset(java.util.function.Function<String, Optional<String>> env) {
+    for (String locale : LocaleNames.named(env).values()) {
+      String name = locale.split("@")[0];
+      int dot = name.indexOf('.');
+      String codeset = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT).replace("-", "");
+      if (!codeset.equals("utf8")) {
+        return true;
+      }
+    }
+    return false;
+  }
   /** The configuration glibc reads first, and the cache {@code iconvconfig} makes of it. */
   public static final List<String> CONFIGURATION = List.of("gconv-modules.cache", "gconv-modules");
 

@@ -38,6 +38,9 @@ final class HelperProgramsRule implements Rule {
       "zstd", "zstd", "compress", "ncompress", "pigz", "pigz", "ssh", "openssh-client", "rsh", "rsh-client",
       "gpg", "gpg", "gpgv", "gpgv", "sendmail", "an MTA such as exim4-daemon-light", "git", "git");
 
+  /** Programs the inputs run, reported at most: one finding each. */
+  static final int MAX_GIVEN_FINDINGS = 16;
+
   private static final Set<String> PATH_FUNCTIONS = Set.of("execvp", "execlp", "execvpe", "posix_spawnp");
 
   /** GNU tar's compression options and the program each runs. */
@@ -67,7 +70,17 @@ final class HelperProgramsRule implements Rule {
     if (executed.isEmpty() || executed.get().viaScript() || image.isGo()) {
       return;
     }
+    Optional<GivenCommands.Call> found = GivenCommands.call(image);
+    if (found.isEmpty()) {
+      return;
+    }
+    GivenCommands.Call call = found.get();
     CheckContext.Loaded program = image.loaded().get(0);
+    given(image, call, findings);
+    if (call.busybox()) {
+      busyboxTar(image, call, findings);
+      return;
+    }
     String searcher = null;
     try {
       for (DynamicSymbol s : program.elf().importedSymbols()) {
@@ -82,11 +95,10 @@ final class HelperProgramsRule implements Rule {
     if (searcher == null) {
       return;
     }
-    String base = program.path().substring(program.path().lastIndexOf('/') + 1);
+    String base = call.name();
     List<Need> needs = new ArrayList<>();
     if (base.equals("tar") || base.equals("gtar")) {
-      List<String> argv = image.argv();
-      needs.addAll(tar(argv.subList(1, argv.size()), program.path()));
+      needs.addAll(tar(call.args(), program.path()));
     } else {
       List<String> strings = image.strings(program);
       List<String> named = new ArrayList<>();
@@ -127,6 +139,94 @@ final class HelperProgramsRule implements Rule {
           + ", and no directory of the image's PATH (" + String.join(":", image.pathDirectories()) + ") has "
           + (possible.size() == 1 ? possible.get(0) : "any of " + String.join(", ", possible)) + ". If the program"
           + " runs one of them, that fails.", ""));
+    }
+  }
+
+  /**
+   * The programs the image's own inputs run ({@link GivenCommands}): certain, so an error for
+   * each one the image lacks.
+   */
+  private void given(CheckContext image, GivenCommands.Call call, List<Finding> findings) {
+    List<String> reported = new ArrayList<>();
+    for (GivenCommands.Run run : GivenCommands.runs(image)) {
+      String name = run.program();
+      if (reported.size() >= MAX_GIVEN_FINDINGS) {
+        break; // a hostile Makefile names thousands; the first ones say enough
+      }
+      if (reported.contains(name) || name.contains("/") && !name.startsWith("/")) {
+        continue; // a path relative to a directory the run may change: only the run can tell
+      }
+      boolean present;
+      if (name.startsWith("/")) {
+        ImageView.Resolution r = image.view().resolve(ImageView.normalise(name));
+        present = r.found() && r.node().isFile() && r.node().isExecutable();
+      } else {
+        present = image.onPath(name).isPresent();
+      }
+      if (present) {
+        continue;
+      }
+      reported.add(name);
+      String how = run.throughShell() ? "the shell looks " + name + " up on PATH" : call.name() + " looks it up on"
+          + " PATH";
+      String message = run.evidence() + ", so it runs " + name + ", but " + (name.startsWith("/")
+          ? "the image has no executable " + name + "." : "no directory of the image's PATH ("
+              + String.join(":", image.pathDirectories()) + ") has it (" + how + ").");
+      findings.add(name.startsWith("/")
+          ? new Finding(NAME, "HELPER_MISSING", Severity.ERROR, name, message, name + ": not found",
+              image.fix("Add it: addFile(Path.of(\"" + name + "\"), \"" + name + "\") with bundleSharedLibraries().",
+                  "COPY " + name + " with its libraries."))
+          : finding(image, Severity.ERROR, "HELPER_MISSING", List.of(name), message, name + ": not found"));
+    }
+  }
+
+  /**
+   * busybox's {@code tar} writing a compressed archive runs the compressor by name through
+   * {@code PATH} (Debian's busybox-static does not prefer its own applets), while reading one it
+   * decompresses in the same process. The fix names a link to the busybox itself when it has
+   * the compressor as an applet.
+   */
+  private void busyboxTar(CheckContext image, GivenCommands.Call call, List<Finding> findings) {
+    if (!call.name().equals("tar")) {
+      return;
+    }
+    List<Need> needs = tar(call.args(), call.path() + " tar");
+    boolean writing = false;
+    for (int i = 0; i < call.args().size(); i++) {
+      String a = call.args().get(i);
+      if (a.equals("--")) {
+        break;
+      }
+      boolean cluster = a.startsWith("-") && !a.startsWith("--") || i == 0 && !a.startsWith("-");
+      writing |= a.equals("--create") || cluster && a.indexOf('c') >= 0;
+    }
+    if (!writing) {
+      return;
+    }
+    List<String> strings = image.strings(image.loaded().get(0));
+    for (Need need : needs) {
+      if (!need.certain() || image.onPath(need.helper()).isPresent()) {
+        continue;
+      }
+      String message = need.evidence() + ", and busybox tar runs " + need.helper() + " by name through PATH to"
+          + " write a compressed archive, but no directory of the image's PATH (" + String.join(":",
+              image.pathDirectories()) + ") has it.";
+      String error = "tar: can't execute '" + need.helper() + "': No such file or directory";
+      if (ElfStrings.names(strings, need.helper())) {
+        String busybox = call.path();
+        String dir = image.pathDirectories().contains(busybox.substring(0, busybox.lastIndexOf('/')))
+            ? busybox.substring(0, busybox.lastIndexOf('/')) : image.pathDirectories().get(0);
+        String target = dir.equals(busybox.substring(0, busybox.lastIndexOf('/')))
+            ? busybox.substring(busybox.lastIndexOf('/') + 1) : busybox;
+        findings.add(new Finding(NAME, "HELPER_MISSING", Severity.ERROR, dir + "/" + need.helper(), message
+            + " " + busybox + " has " + need.helper() + " as an applet.", error,
+            image.fix("Link the applet on the image's PATH: addSymlink(\"" + dir + "/" + need.helper() + "\", \""
+                + target + "\").", "Link " + dir + "/" + need.helper() + " to " + busybox + " (ln -s "
+                + target + " " + dir + "/" + need.helper() + ").")));
+      } else {
+        findings.add(finding(image, Severity.ERROR, "HELPER_MISSING", List.of(need.helper()), message, error));
+      }
+      return;
     }
   }
 

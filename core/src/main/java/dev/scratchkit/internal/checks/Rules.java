@@ -12,6 +12,7 @@ public final class Rules {
       new JavaRuntimeRule(), new EmbeddedInterpreterRule(), new ShellRule(), new HelperProgramsRule(),
       new DataFilesRule(), new UserRule(),
       new CaCertificatesRule(), new TimeZonesRule(), new GconvRule(), new LocaleRule(), new OpenSslModulesRule(),
+      new TerminfoRule(), new MessageCatalogsRule(),
       new NetworkDatabasesRule(), new TmpRule(), new WorkingDirectoryRule(),
       new EnvironmentRule(), new ArchitectureRule(), new ReplacedPathsRule());
 

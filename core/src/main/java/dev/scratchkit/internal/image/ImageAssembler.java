@@ -117,7 +117,7 @@ public final class ImageAssembler {
       boolean bundleSharedLibraries, Path sysroot, Path timezoneData, List<Source> sources,
       Map<String, String> labels, Map<String, String> annotations, List<String> exposedPorts,
       Instant creationTime, Platform platform, boolean strict, JavaApplication java, List<String> layerCalls,
-      String entrypointLayer) {
+      String entrypointLayer, boolean shell) {
 
     /** As before layers could be named: everything in the automatic split, no Java application. */
     public Request(Path entrypoint, String entrypointPath, List<String> args, Map<String, String> env,
@@ -127,7 +127,7 @@ public final class ImageAssembler {
         Instant creationTime, Platform platform, boolean strict) {
       this(entrypoint, entrypointPath, args, env, user, workingDirectory, caCertificates, caBundle,
           bundleSharedLibraries, sysroot, timezoneData, sources, labels, annotations, exposedPorts, creationTime,
-          platform, strict, null, List.of(), null);
+          platform, strict, null, List.of(), null, true);
     }
   }
 
@@ -218,7 +218,8 @@ public final class ImageAssembler {
       }
       Map<ImagePath, LayerEntry> present = new LinkedHashMap<>(inImage);
       libraryEntries.forEach(e -> present.putIfAbsent(e.path(), e));
-      libraryEntries.addAll(new RuntimeDataBundler(request.sysroot(), problems, bundler)
+      libraryEntries.addAll(new RuntimeDataBundler(request.sysroot(),
+          request.bundleSharedLibraries() && request.java() == null && request.shell(), problems, bundler)
           .bundle(elfFiles, request.env(), present));
     }
 
@@ -262,13 +263,12 @@ public final class ImageAssembler {
         List<LayerEntry> tz = new ArrayList<>();
         SourceCollector.forDataTree(new Source(request.timezoneData(), ZONEINFO_PATH, true), problems).collect(tz);
         LOG.info("time zone data: {} entries from {} at {}", tz.size(), request.timezoneData(), ZONEINFO_PATH);
-        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(tz), "scratchkit: time zone data from "
-            + SourceFiles.localeFreeText(request.timezoneData()),
+        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(tz), "scratchkit: time zone data",
             SHARED_LAYER_TIME)));
       }
       if (!libraryEntries.isEmpty()) {
-        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(libraryEntries), "scratchkit: shared libraries from "
-            + SourceFiles.localeFreeText(request.sysroot()), SHARED_LAYER_TIME)));
+        layers.add(earlier.record(new LayerSpec(earlier.parentsOf(libraryEntries), "scratchkit: shared libraries",
+            SHARED_LAYER_TIME)));
       }
       if (java != null) {
         // The runtime, its CDS archive and the dependencies change less often than the user's layers.
@@ -284,9 +284,9 @@ public final class ImageAssembler {
       String createdBy = switch (layer.getKey()) {
         case AUTO_DIRECTORIES -> "scratchkit: directories";
         case AUTO_FILES -> "scratchkit: files";
+        // The path in the image, never the host's: the same inputs built in another checkout give the same image.
         case AUTO_APP -> "scratchkit: app"
-            + (entrypoint == null || !entrypointLayer.equals(AUTO_APP) ? ""
-                : " " + SourceFiles.localeFreeText(entrypoint.host()));
+            + (entrypoint == null || !entrypointLayer.equals(AUTO_APP) ? "" : " " + entrypoint.inImage());
         default -> "scratchkit: layer " + layer.getKey();
       };
       try {

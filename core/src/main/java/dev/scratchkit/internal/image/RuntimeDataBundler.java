@@ -8,12 +8,16 @@ import dev.scratchkit.elf.LibraryClosure;
 import dev.scratchkit.elf.LibraryResolver;
 import dev.scratchkit.elf.MissingLibrary;
 import dev.scratchkit.elf.ResolvedLibrary;
+import dev.scratchkit.internal.checks.ElfStrings;
 import dev.scratchkit.internal.checks.GconvRule;
 import dev.scratchkit.internal.checks.ImportEvidence;
 import dev.scratchkit.internal.checks.LocaleArchive;
 import dev.scratchkit.internal.checks.LocaleNames;
 import dev.scratchkit.internal.checks.LocaleRule;
+import dev.scratchkit.internal.checks.MessageCatalogsRule;
 import dev.scratchkit.internal.checks.OpenSslModulesRule;
+import dev.scratchkit.internal.checks.ShellRule;
+import dev.scratchkit.internal.checks.TerminfoRule;
 import dev.scratchkit.internal.checks.UnwinderRule;
 import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ImagePath;
@@ -48,22 +52,26 @@ final class RuntimeDataBundler {
 
   private static final Logger LOG = LoggerFactory.getLogger(RuntimeDataBundler.class);
   static final int MAX_CONFIG = 1 << 20;
+  /** A terminfo directory this large is a full database (ncurses-term: 8 MB), not the common set. */
+  static final long MAX_TERMINFO_TREE = 1 << 20;
 
   private final Path sysroot;
+  private final boolean bringShell;
   private final List<Problem> problems;
   private final SharedLibraryBundler libraries;
   private final Map<ImagePath, LayerEntry> entries = new LinkedHashMap<>();
   private Map<ImagePath, LayerEntry> inImage;
   private LibraryResolver resolver;
 
-  RuntimeDataBundler(Path sysroot, List<Problem> problems, SharedLibraryBundler libraries) {
+  RuntimeDataBundler(Path sysroot, boolean bringShell, List<Problem> problems, SharedLibraryBundler libraries) {
     this.sysroot = sysroot.toAbsolutePath().normalize();
+    this.bringShell = bringShell;
     this.problems = problems;
     this.libraries = libraries;
   }
 
   /** An ELF file of the image or of a closure, and its path in the image. */
-  private record Program(String path, String name, ElfFile elf) {}
+  private record Program(String path, String name, ElfFile elf, Path host) {}
 
   /**
    * {@return the entries to add beside the libraries}
@@ -80,7 +88,7 @@ final class RuntimeDataBundler {
     this.inImage = present;
     List<ResolvedLibrary> closure = libraries.libraries();
     List<Program> programs = new ArrayList<>();
-    elfFiles.forEach(f -> programs.add(new Program(f.inImage().toString(), f.inImage().fileName(), f.elf())));
+    elfFiles.forEach(f -> programs.add(new Program(f.inImage().toString(), f.inImage().fileName(), f.elf(), f.host())));
     Set<Path> read = new HashSet<>();
     ResolvedLibrary glibc = null;
     ResolvedLibrary libcrypto = null;
@@ -94,14 +102,19 @@ final class RuntimeDataBundler {
       }
       if (read.add(library.hostPath())) {
         try {
-          programs.add(new Program(library.pathInImage(), library.name(), ElfFile.read(library.hostPath())));
+          programs.add(new Program(library.pathInImage(), library.name(), ElfFile.read(library.hostPath()),
+              library.hostPath()));
         } catch (ElfFormatException | UncheckedIOException e) {
           LOG.debug("not read for imported symbols: {}", e.getMessage());
         }
       }
     }
     if (glibc != null) {
-      evidence(programs, GconvRule.FUNCTIONS, GconvRule.NOT_EVIDENCE).ifPresent(gconv(glibc));
+      Set<String> notGconvEvidence = new HashSet<>(GconvRule.NOT_EVIDENCE);
+      if (!GconvRule.namesOtherCodeset(v -> Optional.ofNullable(env.get(v)))) {
+        notGconvEvidence.addAll(GconvRule.LOCALE_CODESET_ONLY);
+      }
+      evidence(programs, GconvRule.FUNCTIONS, notGconvEvidence).ifPresent(gconv(glibc));
       if (!env.containsKey("LOCPATH")) {
         Map<String, String> named = LocaleNames.named(v -> Optional.ofNullable(env.get(v)));
         if (!named.isEmpty()) {
@@ -112,6 +125,18 @@ final class RuntimeDataBundler {
     }
     if (libcrypto != null) {
       openSsl(libcrypto);
+    }
+    if (glibc != null) {
+      messageCatalogs(programs, env);
+    }
+    for (ResolvedLibrary library : closure) {
+      if (TerminfoRule.isTerminalLibrary(library.name())) {
+        terminfo(library, env);
+        break;
+      }
+    }
+    if (bringShell) {
+      shell(programs);
     }
     return new ArrayList<>(entries.values());
   }
@@ -245,6 +270,238 @@ final class RuntimeDataBundler {
           config.get(), OpenSslModulesRule.LIBCRYPTO);
     } catch (IOException e) {
       LOG.warn("{} cannot be read ({}); not bundled", config.get(), e.getMessage());
+    }
+  }
+
+  /**
+   * The message catalogs of the language the environment names ({@link MessageCatalogsRule}):
+   * glibc's own ({@code libc.mo}, for {@code strerror}) when a program sets its locale, and, of a
+   * program or library that imports a gettext function, each catalog of that language whose
+   * domain is among its strings ({@code coreutils.mo} for {@code ls}).
+   */
+  private void messageCatalogs(List<Program> programs, Map<String, String> env) {
+    List<String> locales = MessageCatalogsRule.messageLocales(v -> Optional.ofNullable(env.get(v)));
+    if (locales.isEmpty()) {
+      return;
+    }
+    Optional<String> setsLocale = evidence(programs, LocaleRule.FUNCTIONS, Set.of());
+    if (setsLocale.isEmpty()) {
+      return; // a program that never calls setlocale stays in the C locale: nothing is translated
+    }
+    List<String> languageDirs = new ArrayList<>();
+    for (String locale : locales) {
+      for (String language : MessageCatalogsRule.languages(locale)) {
+        Path dir = sysroot.resolve(MessageCatalogsRule.DIRECTORY.substring(1)).resolve(language)
+            .resolve("LC_MESSAGES").normalize();
+        if (dir.startsWith(sysroot) && Files.isDirectory(dir)) {
+          languageDirs.add(language);
+        }
+      }
+    }
+    if (languageDirs.isEmpty()) {
+      LOG.info("{}, and {} names {}, but {} has no message catalogs for it in {}: messages stay in English",
+          setsLocale.get(), "the environment", String.join(":", locales), sysroot, MessageCatalogsRule.DIRECTORY);
+      return;
+    }
+    Map<String, String> domains = new LinkedHashMap<>(); // domain -> evidence
+    domains.put("libc", setsLocale.get() + " (glibc's own messages, such as strerror's)");
+    for (Program p : programs) {
+      Optional<String> translates = ImportEvidence.of(p.elf(), p.path(), MessageCatalogsRule.FUNCTIONS);
+      if (translates.isEmpty()) {
+        continue;
+      }
+      List<String> strings;
+      try {
+        strings = ElfStrings.withLastWords(p.host(), p.elf());
+      } catch (UncheckedIOException e) {
+        continue;
+      }
+      for (String language : languageDirs) {
+        Path dir = sysroot.resolve(MessageCatalogsRule.DIRECTORY.substring(1)).resolve(language).resolve("LC_MESSAGES");
+        for (String domain : catalogDomains(dir)) {
+          if (!domains.containsKey(domain) && strings.contains(domain)) {
+            domains.put(domain, translates.get() + " and names the domain " + domain);
+          }
+        }
+      }
+    }
+    List<String> added = new ArrayList<>();
+    for (Map.Entry<String, String> domain : domains.entrySet()) {
+      for (String language : languageDirs) {
+        String path = MessageCatalogsRule.DIRECTORY + "/" + language + "/LC_MESSAGES/" + domain.getKey() + ".mo";
+        Optional<Path> host = inSysroot(path);
+        Optional<String> real = host.flatMap(h -> realPathInImage(h.getParent()))
+            .map(d -> d + "/" + domain.getKey() + ".mo");
+        if (host.isEmpty() || real.isEmpty()) {
+          continue;
+        }
+        try {
+          add(SourceFiles.exactFile(ImagePath.of(real.get()), host.get().toRealPath(), 0644));
+          added.add(path + " (" + Files.size(host.get()) + " bytes; " + domain.getValue() + ")");
+        } catch (OciException | IOException e) {
+          problems.add(new Problem(host.get().toString(), "cannot bundle " + path + ": " + e.getMessage()));
+        }
+        break; // the most specific language wins, as in gettext
+      }
+    }
+    if (!added.isEmpty()) {
+      LOG.info("bundling message catalogs for {}: {}", String.join(":", locales), String.join(", ", added));
+    }
+  }
+
+  /** {@return the domains a LC_MESSAGES directory has catalogs for} */
+  private static List<String> catalogDomains(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".mo") && n.length() > 3)
+          .map(n -> n.substring(0, n.length() - 3)).sorted().toList();
+    } catch (IOException | UncheckedIOException e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * The terminal descriptions ncurses' library reads ({@link TerminfoRule}): each of its
+   * compiled-in directories that the root has and that is small (Debian: {@code /lib/terminfo},
+   * ncurses-base's 42 common terminals, 136 KB) whole, and from the larger ones only the entry
+   * {@code TERM} names and the runtimes' {@code xterm}.
+   */
+  private void terminfo(ResolvedLibrary library, Map<String, String> env) {
+    List<String> directories;
+    try {
+      directories = TerminfoRule.directories(library.hostPath(), ElfFile.read(library.hostPath()));
+    } catch (ElfFormatException | UncheckedIOException e) {
+      directories = TerminfoRule.DEFAULT_DIRECTORIES;
+    }
+    List<String> wanted = new ArrayList<>();
+    String term = env.get("TERM");
+    if (term != null && TerminfoRule.isEntryName(term)) {
+      wanted.add(term);
+    }
+    if (!wanted.contains(TerminfoRule.RUNTIME_TERM)) {
+      wanted.add(TerminfoRule.RUNTIME_TERM);
+    }
+    List<String> whole = new ArrayList<>();
+    for (String dir : directories) {
+      Path host = sysroot.resolve(dir.substring(1)).normalize();
+      if (!host.startsWith(sysroot) || !Files.isDirectory(host) || !hasTerminfoEntries(host)) {
+        continue; // Debian's /etc/terminfo holds only a README
+      }
+      long size = treeSize(host, MAX_TERMINFO_TREE + 1);
+      Optional<String> real = realPathInImage(host);
+      if (size > 0 && size <= MAX_TERMINFO_TREE && real.isPresent()) {
+        // At its real path: /lib may be a link to usr/lib in the image as on the root.
+        tree(host, real.get(), (file, bytes) -> { });
+        whole.add(dir + (real.get().equals(dir) ? "" : " (" + real.get() + ")") + ", " + size + " bytes");
+      }
+    }
+    List<String> entries = new ArrayList<>();
+    for (String name : wanted) {
+      for (String dir : directories) {
+        String path = TerminfoRule.entry(dir, name);
+        Optional<Path> host = inSysroot(path);
+        Optional<String> real = host.flatMap(h -> realPathInImage(h.getParent())).map(d -> d + "/" + name);
+        if (host.isPresent() && real.isPresent()) {
+          if (!inImage.containsKey(ImagePath.of(real.get())) && !this.entries.containsKey(ImagePath.of(real.get()))) {
+            try {
+              add(SourceFiles.exactFile(ImagePath.of(real.get()), host.get().toRealPath(), 0644));
+            } catch (OciException | IOException e) {
+              problems.add(new Problem(host.get().toString(), "cannot bundle " + path + ": " + e.getMessage()));
+            }
+          }
+          entries.add(path);
+          break;
+        }
+      }
+    }
+    if (whole.isEmpty() && entries.isEmpty()) {
+      LOG.info("{} links {}, and {} has no terminfo in {}: the image gets none (the terminfo rule says what fails)",
+          library.neededBy(), library.name(), sysroot, String.join(":", directories));
+      return;
+    }
+    LOG.info("bundling terminfo from {}: {}{}: {} links {}, which reads the description of the terminal TERM names"
+        + " ({}; docker run -t and podman run -t set TERM={})", sysroot, String.join(", ", whole),
+        entries.isEmpty() ? "" : (whole.isEmpty() ? "" : ", and ") + String.join(", ", entries), library.neededBy(),
+        library.name(), term == null ? "the image sets none" : "TERM=" + term, TerminfoRule.RUNTIME_TERM);
+  }
+
+  private static boolean hasTerminfoEntries(Path directory) {
+    try (Stream<Path> letters = Files.list(directory)) {
+      return letters.anyMatch(p -> p.getFileName().toString().length() == 1 && Files.isDirectory(p));
+    } catch (IOException | UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  /** {@return where a directory of the sysroot is once its links are followed, as a path of the image} */
+  private Optional<String> realPathInImage(Path directory) {
+    try {
+      Path real = directory.toRealPath();
+      Path root = sysroot.toRealPath();
+      if (!real.startsWith(root)) {
+        return Optional.empty();
+      }
+      String rel = root.relativize(real).toString();
+      return Optional.of("/" + rel);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** {@return the bytes of the regular files under a directory, counting stopped past a limit} */
+  private static long treeSize(Path directory, long limit) {
+    long[] total = {0};
+    try (Stream<Path> walk = Files.walk(directory)) {
+      walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).takeWhile(p -> total[0] <= limit)
+          .forEach(p -> {
+            try {
+              total[0] += Files.size(p);
+            } catch (IOException e) {
+              total[0] = limit + 1;
+            }
+          });
+    } catch (IOException | UncheckedIOException e) {
+      return limit + 1;
+    }
+    return total[0];
+  }
+
+  /**
+   * Brings the sysroot's {@code /bin/sh} (on Debian, dash: 125 KiB, glibc only) when a program
+   * or a library it loads runs the shell ({@link ShellRule}'s evidence): {@code system()} and
+   * {@code popen()} run {@code /bin/sh -c}, and without it they fail with no word (exit status
+   * 127, an empty stream). The programs the commands run are the user's to add; the rules name
+   * those the image's own inputs show.
+   */
+  private void shell(List<Program> programs) {
+    ImagePath path = ImagePath.of(ShellRule.SHELL);
+    if (inImage.containsKey(path) || entries.containsKey(path)) {
+      return;
+    }
+    Optional<String> evidence = Optional.empty();
+    for (Program p : programs) {
+      evidence = ShellRule.evidence(p.elf(), p.path(), ShellRule.hostStrings(p.host(), p.elf()));
+      if (evidence.isPresent()) {
+        break;
+      }
+    }
+    if (evidence.isEmpty()) {
+      return;
+    }
+    Optional<Path> host = inSysroot(ShellRule.SHELL);
+    if (host.isEmpty() || !isElf(host.get())) {
+      LOG.info("{}, but {} has no ELF shell at {}: the image gets none (the shell rule says what fails)",
+          evidence.get(), sysroot, ShellRule.SHELL);
+      return;
+    }
+    try {
+      Path real = host.get().toRealPath();
+      add(SourceFiles.exactFile(path, real, 0755));
+      closureOf(real, ShellRule.SHELL);
+      LOG.info("bundling {} from {} ({} bytes): {}, and the command goes through {} -c; without a shell it never"
+          + " runs. withoutShell() leaves it out", ShellRule.SHELL, real, Files.size(real), evidence.get(),
+          ShellRule.SHELL);
+    } catch (OciException | IOException e) {
+      problems.add(new Problem(host.get().toString(), "cannot bundle " + ShellRule.SHELL + ": " + e.getMessage()));
     }
   }
 

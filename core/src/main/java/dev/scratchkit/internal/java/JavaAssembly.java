@@ -231,7 +231,7 @@ public final class JavaAssembly {
     } else {
       appEntries.add(LayerEntry.file(appPath, jar, 0644));
     }
-    LayerSpec appLayer = new LayerSpec(appEntries, "scratchkit: Java application " + jar);
+    LayerSpec appLayer = new LayerSpec(appEntries, "scratchkit: Java application " + appPath);
 
     List<String> entrypoint = new ArrayList<>();
     entrypoint.add(JavaApplication.JAVA_HOME + "/bin/java");
