@@ -16,6 +16,7 @@ enum Need {
   SHELL("/bin/sh, run by system(), popen() or a recipe"),
   MESSAGES("the message catalogs (.mo) of the language LANG names, read by gettext"),
   TERMINFO("the terminfo entry of the terminal TERM names, read by ncurses' libtinfo"),
+  EXTENSIONS("an extension the program's input loads by name from a compiled-in directory (gawk's @load)"),
   DLOPEN("a library loaded by name with dlopen(), not in DT_NEEDED"),
   HOME("a working directory the user can write: nonroot's home stays 65532:65532 0700"),
   ARGUMENTS("one argument that is a script for the program (awk, jq), not a command line for a shell");

@@ -63,6 +63,33 @@ final class Programs {
           .hostExit(2),
       program("cat-missing-language", Need.MESSAGES, "/usr/bin/cat", "missing.txt").env("LANG", "de_DE.UTF-8")
           .env("LANGUAGE", "fr:de").hostExit(1),
+      program("sdiff-two-files", Need.HELPER, "/usr/bin/sdiff", "a.txt", "b.txt").file("a.txt", TEXT)
+          .file("b.txt", "one\n2\nthree\n").hostExit(1)
+          .fix(List.of("diff"), "addFile(Path.of(\"/usr/bin/diff\"), \"/usr/bin/diff\")",
+              b -> b.addFile(Path.of("/usr/bin/diff"), "/usr/bin/diff")),
+      program("diff3-three-files", Need.HELPER, "/usr/bin/diff3", "a.txt", "b.txt", "c.txt").file("a.txt", TEXT)
+          .file("b.txt", "one\n2\nthree\n").file("c.txt", "one\ntwo\n3\n")
+          .fix(List.of("diff"), "addFile(Path.of(\"/usr/bin/diff\"), \"/usr/bin/diff\")",
+              b -> b.addFile(Path.of("/usr/bin/diff"), "/usr/bin/diff")),
+      program("dash-c-uname", Need.HELPER, "/usr/bin/dash", "-c", "uname -s").hostShows("Linux")
+          .fix(List.of("uname"), "addFile(Path.of(\"/usr/bin/uname\"), \"/usr/bin/uname\")",
+              b -> b.addFile(Path.of("/usr/bin/uname"), "/usr/bin/uname")),
+      program("timeout-cat", Need.HELPER, "/usr/bin/timeout", "5", "cat", "a.txt").file("a.txt", TEXT)
+          .fix(List.of("cat"), "addFile(Path.of(\"/usr/bin/cat\"), \"/usr/bin/cat\")",
+              b -> b.addFile(Path.of("/usr/bin/cat"), "/usr/bin/cat")),
+      program("env-sort", Need.HELPER, "/usr/bin/env", "LC_ALL=C", "sort", "a.txt").file("a.txt", TEXT)
+          .fix(List.of("sort"), "addFile(Path.of(\"/usr/bin/sort\"), \"/usr/bin/sort\")",
+              b -> b.addFile(Path.of("/usr/bin/sort"), "/usr/bin/sort")),
+      program("gawk-load-ordchr", Need.EXTENSIONS, "/usr/bin/gawk", "@load \"ordchr\"; BEGIN { print ord(\"A\") }")
+          .hostShows("65")
+          .fix(List.of("ordchr", "/usr/lib/x86_64-linux-gnu/gawk"), "addFile(Path.of(\"/usr/lib/x86_64-linux-gnu/gawk/"
+              + "ordchr.so\"), \"/usr/lib/x86_64-linux-gnu/gawk/ordchr.so\")",
+              b -> b.addFile(Path.of("/usr/lib/x86_64-linux-gnu/gawk/ordchr.so"),
+                  "/usr/lib/x86_64-linux-gnu/gawk/ordchr.so")),
+      program("lua-popen", Need.SHELL, "/usr/bin/lua5.4", "-e", "print(io.popen('echo hi'):read())").hostShows("hi"),
+      program("sqlite3-shell", Need.SHELL, "/usr/bin/sqlite3", ":memory:", ".shell echo from sqlite")
+          .hostShows("from sqlite"),
+      program("bash-arith", Need.LIBRARIES, "/usr/bin/bash", "-c", "echo $((6 * 7))").hostShows("42"),
       program("tput-colors", Need.TERMINFO, "/usr/bin/tput", "colors").env("TERM", "xterm-256color")
           .hostShows("256"),
       program("tput-clear-screen", Need.TERMINFO, "/usr/bin/tput", "clear").env("TERM", "screen"),

@@ -19,8 +19,11 @@ import java.util.regex.Pattern;
  *       {@code system("cmd")}, {@code "cmd" | getline} and {@code print | "cmd"}; the recipes of
  *       the Makefile {@code make} reads from the image;
  *   <li>programs run directly through {@code PATH}: the command of {@code env}, {@code nice},
- *       {@code nohup}, {@code setsid}, {@code stdbuf}, {@code timeout}, {@code xargs} (its default
- *       {@code echo} too) and {@code find -exec}.
+ *       {@code nohup}, {@code setsid}, {@code stdbuf}, {@code timeout}, {@code ionice}, {@code chrt},
+ *       {@code taskset}, {@code flock}, {@code time}, {@code setpriv}, {@code prlimit},
+ *       {@code unshare}, {@code chroot}, {@code xargs} (its default {@code echo} too) and
+ *       {@code find -exec}; and the helpers some programs run on every run ({@code sdiff} and
+ *       {@code diff3} run {@code diff}).
  * </ul>
  *
  * What a command line runs is read as the shell would at its simplest: the first word of each
@@ -35,8 +38,15 @@ final class GivenCommands {
   /** The program as the inputs call it: its name (busybox: the applet), and its arguments. */
   record Call(String name, List<String> args, boolean busybox, String path) {}
 
-  /** A command the inputs give, and the evidence for the message. */
-  record Command(String text, String evidence) {}
+  /**
+   * A command the inputs give, and the evidence for the message.
+   *
+   * @param viaBinSh true if the program hands it to {@code /bin/sh -c}; false for a shell's own {@code -c}
+   */
+  record Command(String text, String evidence, boolean viaBinSh) {}
+
+  /** A program that runs its first operand: its options with a value, and the operands before the command. */
+  private record Runner(String valuedOptions, int leadingOperands) {}
 
   /** A program name a command runs, with how it is run, for the finding. */
   record Run(String program, String evidence, boolean throughShell) {}
@@ -52,8 +62,17 @@ final class GivenCommands {
   private static final Set<String> AWKS = Set.of("awk", "gawk", "mawk", "nawk", "original-awk");
   private static final Set<String> MAKES = Set.of("make", "gmake");
   /** Programs whose first operand is a program they run through PATH, and their options that take a value. */
-  private static final Map<String, String> RUNNERS = Map.of("env", "uSC", "nice", "n", "nohup", "", "setsid", "",
-      "stdbuf", "ioe", "timeout", "sk", "xargs", "adEILnPs");
+  private static final Map<String, Runner> RUNNERS = Map.ofEntries(Map.entry("env", new Runner("uSC", 0)),
+      Map.entry("nice", new Runner("n", 0)), Map.entry("nohup", new Runner("", 0)),
+      Map.entry("setsid", new Runner("", 0)), Map.entry("stdbuf", new Runner("ioe", 0)),
+      Map.entry("timeout", new Runner("sk", 1)), Map.entry("xargs", new Runner("adEILnPs", 0)),
+      Map.entry("ionice", new Runner("cnp", 0)), Map.entry("chrt", new Runner("T", 1)),
+      Map.entry("taskset", new Runner("", 1)), Map.entry("flock", new Runner("wEc", 1)),
+      Map.entry("time", new Runner("fo", 0)), Map.entry("setpriv", new Runner("", 0)),
+      Map.entry("prlimit", new Runner("p", 0)), Map.entry("unshare", new Runner("S", 0)),
+      Map.entry("chroot", new Runner("", 1)));
+  /** Programs that run a helper through PATH on every run (GNU diffutils' sdiff and diff3 run diff). */
+  private static final Map<String, String> ALWAYS_RUNS = Map.of("sdiff", "diff", "diff3", "diff");
   private static final int MAX_MAKEFILE = 1 << 20;
   /** What can name a program: a file name, or an absolute path of them. */
   private static final Pattern PROGRAM_NAME = Pattern.compile("/?([A-Za-z0-9_][A-Za-z0-9_.+@-]*/)*[A-Za-z0-9_]"
@@ -102,7 +121,7 @@ final class GivenCommands {
           break;
         }
         if (a.indexOf('c') > 0 && i + 1 < args.size()) {
-          out.add(new Command(args.get(i + 1), call.name() + " is given -c " + quote(args.get(i + 1))));
+          out.add(new Command(args.get(i + 1), call.name() + " is given -c " + quote(args.get(i + 1)), false));
           break;
         }
       }
@@ -111,14 +130,14 @@ final class GivenCommands {
         String value = args.get(i).equals("-c") ? args.get(i + 1) : null;
         if (value != null && value.startsWith("alias.") && value.indexOf("=!") > 0) {
           out.add(new Command(value.substring(value.indexOf("=!") + 2), "git is given -c " + quote(value)
-              + ", an alias git runs with /bin/sh -c"));
+              + ", an alias git runs with /bin/sh -c", true));
         }
       }
     } else if (AWKS.contains(call.name())) {
       awkProgram(image, call).ifPresent(program -> {
         for (String command : awkCommands(program)) {
           out.add(new Command(command, call.name() + "'s program runs " + quote(command) + " (system(), getline or"
-              + " a print pipe) with /bin/sh -c"));
+              + " a print pipe) with /bin/sh -c", true));
         }
       });
     } else if (MAKES.contains(call.name())) {
@@ -127,7 +146,7 @@ final class GivenCommands {
         text.ifPresent(t -> {
           for (String recipe : recipes(t)) {
             out.add(new Command(recipe, call.name() + " reads " + file + " from the image, whose recipe "
-                + quote(recipe) + " it runs with /bin/sh -c"));
+                + quote(recipe) + " it runs with /bin/sh -c", true));
           }
         });
       });
@@ -144,14 +163,21 @@ final class GivenCommands {
       }
     }
     call(image).ifPresent(call -> {
-      String valued = RUNNERS.get(call.name());
+      Runner runner = RUNNERS.get(call.name());
       List<String> args = call.args();
-      if (valued != null) {
-        boolean timeout = call.name().equals("timeout");
+      String always = ALWAYS_RUNS.get(call.name());
+      if (always != null) {
+        out.add(new Run(always, call.name() + " runs " + always + " through PATH on every run", false));
+      }
+      if (runner != null) {
+        int leading = runner.leadingOperands();
         for (int i = 0; i < args.size(); i++) {
           String a = args.get(i);
+          if (a.equals("--")) {
+            continue;
+          }
           if (a.startsWith("-") && a.length() > 1) {
-            if (a.length() == 2 && valued.indexOf(a.charAt(1)) >= 0) {
+            if (a.length() == 2 && runner.valuedOptions().indexOf(a.charAt(1)) >= 0) {
               i++; // the option's value
             }
             continue;
@@ -159,8 +185,8 @@ final class GivenCommands {
           if (call.name().equals("env") && a.indexOf('=') > 0) {
             continue;
           }
-          if (timeout) {
-            timeout = false; // the duration
+          if (leading > 0) {
+            leading--; // timeout's duration, flock's file, chrt's priority, taskset's mask, chroot's root
             continue;
           }
           out.add(new Run(a, call.name() + " is given " + quote(String.join(" ", args.subList(i, args.size())))
@@ -181,6 +207,38 @@ final class GivenCommands {
       }
     });
     return out;
+  }
+
+  private static final Pattern AWK_LOAD = Pattern.compile("@load\\s+\"([^\"\\n]{1,255})\"");
+
+  /**
+   * {@return the extensions a gawk call loads by name: {@code @load "name"} in its program,
+   * {@code -l name}, {@code --load name}; empty for any other program}
+   */
+  static List<String> gawkExtensions(CheckContext image) {
+    Optional<Call> found = call(image);
+    if (found.isEmpty() || !found.get().name().equals("gawk")) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    List<String> args = found.get().args();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if ((a.equals("-l") || a.equals("--load")) && i + 1 < args.size()) {
+        out.add(args.get(++i));
+      } else if (a.startsWith("--load=")) {
+        out.add(a.substring("--load=".length()));
+      } else if (a.startsWith("-l") && a.length() > 2) {
+        out.add(a.substring(2));
+      }
+    }
+    awkProgram(image, found.get()).ifPresent(program -> {
+      Matcher m = AWK_LOAD.matcher(program);
+      while (m.find()) {
+        out.add(m.group(1));
+      }
+    });
+    return out.stream().distinct().limit(64).toList();
   }
 
   /** {@return the program text of an awk call: {@code -e}/{@code --source}, {@code -f file}, or the first operand} */
@@ -309,7 +367,7 @@ final class GivenCommands {
         i++;
         continue;
       }
-      if (c == '$' && i + 1 < n && line.charAt(i + 1) == '(') {
+      if (c == '$' && i + 1 < n && line.charAt(i + 1) == '(' && !line.startsWith("$((", i)) {
         commandNext = true;
         skipRest = false;
         i += 2;
@@ -329,6 +387,7 @@ final class GivenCommands {
       StringBuilder word = new StringBuilder();
       boolean expanded = false;
       List<String> inner = new ArrayList<>();
+      int start = i;
       while (i < n) {
         char w = line.charAt(i);
         if (w == ' ' || w == '\t' || w == '\n' || w == ';' || w == '&' || w == '|' || w == '(' || w == ')'
@@ -347,6 +406,13 @@ final class GivenCommands {
           i = Math.min(n, close + 1);
           continue;
         }
+        if (line.startsWith("$((", i)) {
+          // arithmetic expansion: part of this word, no command in it
+          int close = line.indexOf("))", i + 3);
+          expanded = true;
+          i = close < 0 ? n : close + 2;
+          continue;
+        }
         if (w == '$' && i + 1 < n && line.charAt(i + 1) == '(') {
           break;
         }
@@ -359,7 +425,7 @@ final class GivenCommands {
       String text = word.toString();
       inner.stream().filter(w -> !out.contains(w)).forEach(out::add);
       if (text.isEmpty()) {
-        i++;
+        i = i == start ? i + 1 : i; // only skip what the word loop did not consume
         continue;
       }
       if (redirectTarget) {

@@ -53,7 +53,9 @@ public final class ShellRule implements Rule {
     if (shell.found() && shell.node().isFile() && shell.node().isExecutable()) {
       return;
     }
-    List<GivenCommands.Command> given = GivenCommands.shellCommands(image);
+    // A shell's own -c runs in that shell; only what a program hands to /bin/sh -c needs this one.
+    List<GivenCommands.Command> given = GivenCommands.shellCommands(image).stream()
+        .filter(GivenCommands.Command::viaBinSh).toList();
     if (!given.isEmpty()) {
       // The image's own inputs say this run goes through the shell: certain, so an error.
       findings.add(new Finding(NAME, "SHELL_MISSING", Severity.ERROR, SHELL, given.get(0).evidence() + ", but "

@@ -30,6 +30,7 @@ class GivenCommandsTest {
     assertThat(GivenCommands.commandWords("for f in a b c; do gzip $f; done")).containsExactly("gzip");
     assertThat(GivenCommands.commandWords("$CC -c x.c; ${TOOL} run; ./configure; bin/x; ~/bin/x")).isEmpty();
     assertThat(GivenCommands.commandWords("exec nohup sleep 1")).containsExactly("sleep");
+    assertThat(GivenCommands.commandWords("echo $((6 * 7)); x=$(( 1 + 2 )) expr 1")).containsExactly("expr");
     assertThat(GivenCommands.commandWords("# a comment only")).isEmpty();
   }
 
