@@ -90,6 +90,11 @@ final class Programs {
       program("sqlite3-shell", Need.SHELL, "/usr/bin/sqlite3", ":memory:", ".shell echo from sqlite")
           .hostShows("from sqlite"),
       program("bash-arith", Need.LIBRARIES, "/usr/bin/bash", "-c", "echo $((6 * 7))").hostShows("42"),
+      program("split-filter-gzip", Need.HELPER, "/usr/bin/split", "-l", "2", "--filter=gzip -1 > $FILE.gz", "a.txt")
+          .file("a.txt", TEXT)
+          .fix(List.of("gzip"), "addFile(Path.of(\"/usr/bin/gzip\"), \"/usr/bin/gzip\")",
+              b -> b.addFile(Path.of("/usr/bin/gzip"), "/usr/bin/gzip"))
+          .also(Need.SHELL),
       program("tput-colors", Need.TERMINFO, "/usr/bin/tput", "colors").env("TERM", "xterm-256color")
           .hostShows("256"),
       program("tput-clear-screen", Need.TERMINFO, "/usr/bin/tput", "clear").env("TERM", "screen"),

@@ -17,12 +17,13 @@ import java.util.regex.Pattern;
  *   <li>shell commands, run with {@code /bin/sh -c}: {@code sh -c cmd}; a {@code git} alias
  *       starting with {@code !} ({@code -c alias.x=!cmd}); an {@code awk} program's
  *       {@code system("cmd")}, {@code "cmd" | getline} and {@code print | "cmd"}; the recipes of
- *       the Makefile {@code make} reads from the image;
+ *       the Makefile {@code make} reads from the image; {@code split --filter}, {@code tar
+ *       --to-command}; {@code watch}'s command;
  *   <li>programs run directly through {@code PATH}: the command of {@code env}, {@code nice},
  *       {@code nohup}, {@code setsid}, {@code stdbuf}, {@code timeout}, {@code ionice}, {@code chrt},
  *       {@code taskset}, {@code flock}, {@code time}, {@code setpriv}, {@code prlimit},
  *       {@code unshare}, {@code chroot}, {@code xargs} (its default {@code echo} too) and
- *       {@code find -exec}; and the helpers some programs run on every run ({@code sdiff} and
+ *       {@code find -exec}; {@code sort --compress-program}; and the helpers some programs run on every run ({@code sdiff} and
  *       {@code diff3} run {@code diff}).
  * </ul>
  *
@@ -71,6 +72,11 @@ final class GivenCommands {
       Map.entry("time", new Runner("fo", 0)), Map.entry("setpriv", new Runner("", 0)),
       Map.entry("prlimit", new Runner("p", 0)), Map.entry("unshare", new Runner("S", 0)),
       Map.entry("chroot", new Runner("", 1)));
+  /** Options whose value is a command the program runs with /bin/sh -c. */
+  private static final Map<String, Set<String>> SHELL_COMMAND_OPTIONS = Map.of("split", Set.of("--filter"),
+      "tar", Set.of("--to-command", "--info-script", "--new-volume-script"));
+  /** Options whose value is a program the program runs through PATH. */
+  private static final Map<String, Set<String>> PROGRAM_OPTIONS = Map.of("sort", Set.of("--compress-program"));
   /** Programs that run a helper through PATH on every run (GNU diffutils' sdiff and diff3 run diff). */
   private static final Map<String, String> ALWAYS_RUNS = Map.of("sdiff", "diff", "diff3", "diff");
   private static final int MAX_MAKEFILE = 1 << 20;
@@ -125,6 +131,24 @@ final class GivenCommands {
           break;
         }
       }
+    } else if (SHELL_COMMAND_OPTIONS.containsKey(call.name())) {
+      for (Map.Entry<String, String> option : optionValues(args, SHELL_COMMAND_OPTIONS.get(call.name()))) {
+        out.add(new Command(option.getValue(), call.name() + " is given " + option.getKey() + "="
+            + quote(option.getValue()) + ", a command it runs with /bin/sh -c", true));
+      }
+    } else if (call.name().equals("watch")) {
+      // watch runs its operands with sh -c unless -x (--exec) says to exec them
+      int i = 0;
+      boolean exec = false;
+      while (i < args.size() && args.get(i).startsWith("-")) {
+        String a = args.get(i);
+        exec |= a.equals("-x") || a.equals("--exec");
+        i += a.equals("-n") || a.equals("--interval") || a.equals("-q") || a.equals("--equexit") ? 2 : 1;
+      }
+      if (i < args.size() && !exec) {
+        String command = String.join(" ", args.subList(i, args.size()));
+        out.add(new Command(command, "watch is given " + quote(command) + ", which it runs with sh -c", true));
+      }
     } else if (call.name().equals("git")) {
       for (int i = 0; i + 1 < args.size(); i++) {
         String value = args.get(i).equals("-c") ? args.get(i + 1) : null;
@@ -165,6 +189,14 @@ final class GivenCommands {
     call(image).ifPresent(call -> {
       Runner runner = RUNNERS.get(call.name());
       List<String> args = call.args();
+      for (Map.Entry<String, String> option : optionValues(args, PROGRAM_OPTIONS.getOrDefault(call.name(),
+          Set.of()))) {
+        String program = option.getValue().trim().split("\\s+")[0];
+        if (!program.isEmpty()) {
+          out.add(new Run(program, call.name() + " is given " + option.getKey() + "=" + option.getValue()
+              + ", a program it runs through PATH", false));
+        }
+      }
       String always = ALWAYS_RUNS.get(call.name());
       if (always != null) {
         out.add(new Run(always, call.name() + " runs " + always + " through PATH on every run", false));
@@ -239,6 +271,26 @@ final class GivenCommands {
       }
     });
     return out.stream().distinct().limit(64).toList();
+  }
+
+  /** {@return each long option of {@code names} given, {@code --name=value} or {@code --name value}, with its value} */
+  private static List<Map.Entry<String, String>> optionValues(List<String> args, Set<String> names) {
+    List<Map.Entry<String, String>> out = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--")) {
+        break;
+      }
+      int eq = a.indexOf('=');
+      String name = eq > 0 ? a.substring(0, eq) : a;
+      if (names.contains(name)) {
+        String value = eq > 0 ? a.substring(eq + 1) : i + 1 < args.size() ? args.get(++i) : null;
+        if (value != null && !value.isBlank()) {
+          out.add(Map.entry(name, value));
+        }
+      }
+    }
+    return out;
   }
 
   /** {@return the program text of an awk call: {@code -e}/{@code --source}, {@code -f file}, or the first operand} */
