@@ -134,6 +134,8 @@ final class Programs {
           .file("a.txt", TEXT)
           .fix(List.of("gzip", "PATH"), "addSymlink(\"/usr/bin/gzip\", \"busybox\")",
               b -> b.addSymlink("/usr/bin/gzip", "busybox")),
+      program("busybox-sh-applets", Need.LIBRARIES, "/usr/bin/busybox", "sh", "-c", "uname -s; sleep 0; echo done")
+          .hostShows("Linux\ndone"),
       program("busybox-date-tz", Need.TIMEZONE, "/usr/bin/busybox", "date", "-d", "@86400", "+%F %H:%M %Z")
           .env("TZ", "Asia/Tokyo").hostShows("1970-01-02 09:00 JST"),
       // --- text tools ---
