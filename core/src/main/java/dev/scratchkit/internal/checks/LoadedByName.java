@@ -16,10 +16,11 @@ import java.util.regex.Pattern;
  * the import shows it can load a library, the literal name shows which.
  *
  * <p>What is no evidence: names built at run time from a format ({@code "libnss_%s.so.2"}: the
- * pattern admits no {@code %}), the C library's own files and names (glibc's strings name the
+ * pattern admits no {@code %}), the strings of the C library's own files (glibc names the
  * libraries it loads itself: {@code libgcc_s.so.1} for the unwinder, which {@link UnwinderRule}
- * keys on the functions that make glibc load it, {@code libidn2.so.0}, NSS modules), the names
- * it has in {@code DT_NEEDED} already, and a file's own soname.
+ * keys on the functions that make glibc load it, {@code libidn2.so.0} for IDN host names), the
+ * names a file has in {@code DT_NEEDED} already, and its own soname. A program that names one of
+ * glibc's libraries ({@code gdb} loads {@code libthread_db.so.1}) is evidence like any other.
  */
 public final class LoadedByName {
 
@@ -77,7 +78,7 @@ public final class LoadedByName {
     }
     List<String> names = new ArrayList<>();
     for (String s : strings.get()) {
-      if (SONAME.matcher(s).matches() && !CLibrary.isCLibrary(s) && !needed.contains(s) && !soname.map(s::equals).orElse(false) && !names.contains(s)) {
+      if (SONAME.matcher(s).matches() && !needed.contains(s) && !soname.map(s::equals).orElse(false) && !names.contains(s)) {
         names.add(s);
       }
     }
