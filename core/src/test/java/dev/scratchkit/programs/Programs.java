@@ -184,8 +184,7 @@ final class Programs {
           .hostShows("Initialized empty Git repository in /home/nonroot/repo/.git/")
           .fix(List.of("templates"), "addDirectory(Path.of(\"/usr/share/git-core/templates\"), ...)",
               b -> b.addDirectory(Path.of("/usr/share/git-core/templates"), "/usr/share/git-core/templates"))
-          .also(Need.HOME)
-          .knownGap("the compiled-in-paths rule warns only for files, and git's templates are a directory"),
+          .also(Need.HOME),
       program("git-alias-shell", Need.SHELL, "/usr/bin/git", "-c", "alias.hi=!echo hi from an alias", "hi")
           .hostShows("hi from an alias")
           .fix(List.of("/bin/sh"), "addFile(Path.of(\"/bin/dash\"), \"/bin/sh\"), addFile(echo)",
