@@ -28,14 +28,15 @@ import java.util.Set;
  *
  * <p>A warning, not an error: the import and the name show a code path, not that this run takes
  * it, and programs load such libraries for optional features and go on without them ({@code ps}
- * loads libselinux for {@code -Z} only). Refusing would block images that run as they should;
+ * loads libselinux to show security labels). Refusing would block images that run as they should;
  * bundleSharedLibraries() brings the library anyway.
  *
  * <p>The libraries of the closure are not looked at: their names are optional back-ends far more
  * often than needs. Over the 546 dynamic programs of a Debian 12 {@code /usr/bin}, 111 have a
  * library that imports dlopen and names a library they do not load (libselinux names libsepol,
  * libmount libcryptsetup, libsystemd-shared a dozen), which would be a warning on nearly every
- * image; 6 programs name one themselves.
+ * image; 7 programs name one themselves (5 of them one this machine has: 13 libraries, 3.8 MB, with
+ * their closures).
  */
 final class LibrariesByNameRule implements Rule {
 
