@@ -223,7 +223,8 @@ final class DataFilesRule implements Rule {
         break;
       }
       long[] size = e.getValue();
-      listed.add(e.getKey() + " (" + (size[0] > MAX_WALK ? "more than " + MAX_WALK : size[0]) + " files, "
+      listed.add(e.getKey() + " (" + (size[0] > MAX_WALK ? "more than " + MAX_WALK + " files"
+          : size[0] == 1 ? "1 file" : size[0] + " files") + ", "
           + size[1] + " bytes)");
       fixes.add("addDirectory(Path.of(\"" + prefix + e.getKey() + "\"), \"" + e.getKey() + "\")");
     }
