@@ -160,8 +160,8 @@ class DataFilesRuleTest {
     assertThat(image.warnings()).anySatisfy(w -> assertThat(w).startsWith("/app/lister names directories by"
         + " compiled-in paths that this machine has, with files, and the image does not: /usr/share/common-licenses (")
         .contains(" files, ").endsWith(" bytes). Which of them a run reads depends on the run (data, configuration,"
-            + " helper programs). If the program reads them, add them: addDirectory(Path.of(\"/usr/share/common-licenses\"),"
-            + " \"/usr/share/common-licenses\")."));
+            + " helper programs). If the program reads them, add them:"
+            + " addDirectory(Path.of(\"/usr/share/common-licenses\"), \"/usr/share/common-licenses\")."));
     Tools.Result fails = Runc.run(RuntimeImages.write(image, work.resolve("no-licences")), "t",
         work.resolve("run-no-licences"), null);
     assertThat(fails.stdout()).as(fails.describe()).isEqualTo("no licences\n");

@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  * <p>Directories, in two ways. A small table of programs known to read a data directory when
  * their arguments say so ({@link #KNOWN_DIRECTORIES}: {@code git init} and {@code git clone} copy
  * {@code /usr/share/git-core/templates} into the new repository), kept as data: the program's
- * name, the subcommands or options that make it read the directory, the options and variables
+ * name, the subcommands that make it read the directory, the options and variables
  * that name another one, and what it prints without it. That is certain (this run reads it, and
  * the result differs from the build machine's), so it is an error with the exact
  * {@code addDirectory} fix. Then the general look takes directories too, with two limits against
@@ -94,21 +94,19 @@ final class DataFilesRule implements Rule {
    *
    * @param program its file name, as a pattern
    * @param optionsWithValue its options before the subcommand that take the next word ({@code -C dir})
-   * @param subcommands the first operand that makes it read the directory, or empty
-   * @param options options that make it read the directory (any subcommand), or empty
+   * @param subcommands the first operand (the subcommand) that makes it read the directory
    * @param path the directory
    * @param overrides arguments (prefixes, ignoring case) that name another directory instead
    * @param variables environment variables that name another directory instead
    * @param debianPackage the package that has it
    * @param error what the program prints without it
    */
-  record KnownDirectory(Pattern program, Set<String> optionsWithValue, Set<String> subcommands, Set<String> options,
-      String path, List<String> overrides, List<String> variables, String debianPackage, String error) {}
+  record KnownDirectory(Pattern program, Set<String> optionsWithValue, Set<String> subcommands, String path, List<String> overrides, List<String> variables, String debianPackage, String error) {}
 
   /** The known programs: data, one entry each. */
   static final List<KnownDirectory> KNOWN_DIRECTORIES = List.of(
       new KnownDirectory(Pattern.compile("git"), Set.of("-C", "-c", "--git-dir", "--work-tree", "--namespace",
-          "--exec-path", "--config-env", "--super-prefix"), Set.of("init", "clone"), Set.of(),
+          "--exec-path", "--config-env", "--super-prefix"), Set.of("init", "clone"),
           "/usr/share/git-core/templates", List.of("--template", "init.templatedir="), List.of("GIT_TEMPLATE_DIR"),
           "git", "warning: templates not found in /usr/share/git-core/templates"));
 
@@ -128,7 +126,8 @@ final class DataFilesRule implements Rule {
       "/etc/aliases", "/etc/nscd.conf", "/etc/default/nss", "/etc/suid-debug");
   private static final Pattern PLAIN = Pattern.compile("/(usr/share|usr/lib|etc)/[A-Za-z0-9._+@/-]+");
   /** Where libraries are: the loader's business, not data. */
-  private static final Pattern LIBRARY_DIRECTORY = Pattern.compile("/(usr/)?lib(32|64)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?");
+  private static final Pattern LIBRARY_DIRECTORY =
+      Pattern.compile("/(usr/)?lib(32|64)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?");
 
   @Override
   public String name() {
@@ -282,14 +281,10 @@ final class DataFilesRule implements Rule {
             "COPY " + known.path() + " (Debian package " + known.debianPackage() + ") to " + known.path() + ".")));
   }
 
-  /** {@return e.g. "git init": the subcommand or option of the arguments that is the entry's evidence} */
+  /** {@return e.g. "init": the subcommand, after the options before it, if it is the entry's evidence} */
   private static Optional<String> argumentEvidence(KnownDirectory known, List<String> args) {
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      String option = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-      if (known.options().contains(option)) {
-        return Optional.of(option);
-      }
       if (a.equals("--")) {
         break;
       }

@@ -78,7 +78,8 @@ public final class LoadedByName {
     }
     List<String> names = new ArrayList<>();
     for (String s : strings.get()) {
-      if (SONAME.matcher(s).matches() && !needed.contains(s) && !soname.map(s::equals).orElse(false) && !names.contains(s)) {
+      if (SONAME.matcher(s).matches() && !needed.contains(s) && !soname.map(s::equals).orElse(false)
+          && !names.contains(s)) {
         names.add(s);
       }
     }
