@@ -155,7 +155,27 @@ public final class LibraryResolver {
    */
   public synchronized LibraryClosure resolve(ElfFile program, String pathInImage) {
     Objects.requireNonNull(program, "program");
-    return new Run(program, pathInImage).resolve();
+    return new Run(program, pathInImage, List.of()).resolve();
+  }
+
+  /**
+   * The closure of a program or library that also loads libraries by name at run time
+   * ({@code dlopen("libz.so.1")}): each name is searched as glibc's {@code dlopen} searches from
+   * that object (its DT_RPATH, {@code LD_LIBRARY_PATH}, its DT_RUNPATH, the cache, the default
+   * directories), after its DT_NEEDED entries, and the closure includes what those libraries need.
+   * A name found has {@code neededBy} the object's path; one not found is among
+   * {@link LibraryClosure#missing()}.
+   *
+   * @param object the object that calls {@code dlopen}, as read by {@link ElfFile#read}
+   * @param pathInImage its absolute path in the image, or null as for {@link #resolve(ElfFile)}
+   * @param loadedByName the names it passes to {@code dlopen}, e.g. {@code libz.so.1}
+   * @return the interpreter and libraries it loads, and the names that were not found
+   * @throws ElfException as {@link #resolve(ElfFile, String)}
+   */
+  public synchronized LibraryClosure resolveWithLoaded(ElfFile object, String pathInImage,
+      List<String> loadedByName) {
+    Objects.requireNonNull(object, "object");
+    return new Run(object, pathInImage, List.copyOf(loadedByName)).resolve();
   }
 
   private LdSoCache cache() {
@@ -292,9 +312,11 @@ public final class LibraryResolver {
     private final String libToken;
     private final String platformToken;
     private final List<String> defaultDirs = new ArrayList<>();
+    private final List<String> loadedByName;
 
-    Run(ElfFile program, String pathInImage) {
+    Run(ElfFile program, String pathInImage, List<String> loadedByName) {
       this.program = program;
+      this.loadedByName = loadedByName;
       this.target = Target.of(program.data());
       Path host = program.path().toAbsolutePath().normalize();
       try {
@@ -382,7 +404,12 @@ public final class LibraryResolver {
       queue.add(main);
       while (!queue.isEmpty()) {
         Loaded object = queue.poll();
-        for (String needed : object.data.needed()) {
+        List<String> names = object.data.needed();
+        if (object == main && !loadedByName.isEmpty()) {
+          names = new ArrayList<>(names);
+          names.addAll(loadedByName);
+        }
+        for (String needed : names) {
           String name = needed.contains("$") ? expand(needed, object) : needed;
           if (name == null) {
             missing.add(new MissingLibrary(needed, object.imagePath, List.of()));

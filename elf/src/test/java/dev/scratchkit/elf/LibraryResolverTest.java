@@ -250,4 +250,25 @@ class LibraryResolverTest {
     assertThat(closure.interpreter()).isEmpty();
     assertThat(closure.missing()).extracting(MissingLibrary::name).containsExactly("/lib/ld-musl-aarch64.so.1");
   }
+
+  @Test
+  void namesLoadedAtRunTimeAreSearchedFromTheCallerWithTheirOwnClosure() throws IOException {
+    lib("/opt/plugins/libplug.so.2", TestElf.create().machine(AARCH64).soname("libplug.so.2").needed("libdep.so.1"));
+    lib("/usr/lib/aarch64-linux-gnu/libdep.so.1", TestElf.create().machine(AARCH64).soname("libdep.so.1")
+        .needed("libc.so.6"));
+    Path program = lib("/usr/bin/host", program("libc.so.6").runpath("/opt/plugins"));
+    LibraryClosure closure = LibraryResolver.forRoot(root).resolveWithLoaded(ElfFile.read(program), "/usr/bin/host",
+        List.of("libplug.so.2", "libabsent.so.1", "libc.so.6"));
+    assertThat(closure.libraries()).extracting(ResolvedLibrary::name, ResolvedLibrary::neededBy,
+        ResolvedLibrary::pathInImage).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("libc.so.6", "/usr/bin/host", "/lib/aarch64-linux-gnu/libc.so.6"),
+            org.assertj.core.groups.Tuple.tuple("libplug.so.2", "/usr/bin/host", "/opt/plugins/libplug.so.2"),
+            org.assertj.core.groups.Tuple.tuple("libdep.so.1", "/opt/plugins/libplug.so.2",
+                "/lib/aarch64-linux-gnu/libdep.so.1"));
+    assertThat(closure.missing()).extracting(MissingLibrary::name, MissingLibrary::neededBy)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("libabsent.so.1", "/usr/bin/host"));
+    // Without names it is the DT_NEEDED closure.
+    assertThat(LibraryResolver.forRoot(root).resolveWithLoaded(ElfFile.read(program), "/usr/bin/host", List.of())
+        .libraries()).extracting(ResolvedLibrary::name).containsExactly("libc.so.6");
+  }
 }

@@ -9,7 +9,9 @@ import java.util.List;
 public final class Rules {
 
   private static final List<Rule> ALL = List.of(new EntrypointRule(), new SharedLibrariesRule(), new UnwinderRule(),
-      new JavaRuntimeRule(), new EmbeddedInterpreterRule(), new ShellRule(), new HelperProgramsRule(), new ExtensionsRule(),
+      new LibrariesByNameRule(),
+      new JavaRuntimeRule(), new EmbeddedInterpreterRule(), new ShellRule(), new HelperProgramsRule(),
+      new ExtensionsRule(),
       new DataFilesRule(), new UserRule(),
       new CaCertificatesRule(), new TimeZonesRule(), new GconvRule(), new LocaleRule(), new OpenSslModulesRule(),
       new TerminfoRule(), new MessageCatalogsRule(),
