@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Acceptance 4 of the rebuild issue: the same inputs give the same image digest whatever the
  * layer cache holds (none, empty, warm, entries written by a run with another number of
  * compression threads) and whatever the number of threads (1, 2 or 4 processors, set with
- * {@code -XX:ActiveProcessorCount} in new JVMs), in an OCI layout and an OCI archive; skopeo
+ * {@code -XX:ActiveProcessorCount} in new JVMs; with more than one, small layers are compressed
+ * ahead, beside another layer), in an OCI layout and an OCI archive; skopeo
  * and umoci read the result as a valid image with the input's bytes.
  */
 class ReproducibilityTest {
@@ -48,8 +49,11 @@ class ReproducibilityTest {
     Files.write(site.resolve("img/logo.bin"), TestData.random(300_000, 7));
   }
 
-  /** What one child wrote: both digests and how many layers the layout took from the cache. */
-  private record Run(String layout, String archive, int cacheHits, String log) {}
+  /**
+   * What one child wrote: both digests, how many layers the layout took from the cache, and how
+   * many layers both writes compressed ahead (beside another layer, on the background thread).
+   */
+  private record Run(String layout, String archive, int cacheHits, int compressedAhead, String log) {}
 
   private static Run child(int processors, String cache, String name) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -68,7 +72,15 @@ class ReproducibilityTest {
         at = layoutPart.indexOf(", from the layer cache", at + 1)) {
       hits++;
     }
-    return new Run(digest(out, "layout"), digest(out, "archive"), hits, out);
+    return new Run(digest(out, "layout"), digest(out, "archive"), hits, count(out, ", compressed ahead)"), out);
+  }
+
+  private static int count(String text, String what) {
+    int n = 0;
+    for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + 1)) {
+      n++;
+    }
+    return n;
   }
 
   private static String digest(String out, String what) {
@@ -102,6 +114,11 @@ class ReproducibilityTest {
     assertThat(List.of(noCache2.cacheHits(), coldA1.cacheHits(), coldB4.cacheHits())).containsOnly(0);
     assertThat(List.of(fromOneThread4.cacheHits(), fromFourThreads1.cacheHits(), warmB2.cacheHits()))
         .containsOnly(layers);
+    // Small layers were compressed ahead where there is more than one processor and the cache
+    // did not have them, never on one: the digest holds with and without that pipelining.
+    assertThat(List.of(noCache2.compressedAhead(), coldB4.compressedAhead())).allMatch(n -> n > 0);
+    assertThat(List.of(coldA1.compressedAhead(), fromFourThreads1.compressedAhead(), fromOneThread4.compressedAhead(),
+        warmB2.compressedAhead())).containsOnly(0);
 
     // In this JVM too, with a cold and then a warm cache (and this JVM's remembered digests).
     LayerCache c = LayerCache.at(work.resolve("cache-c"));

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * a SHA-256 over these lines).
  *
  * <p>Nothing unverified is served: a blob enters the cache only after it was hashed while being
- * copied in, and leaves it only by {@link BlobStore#putFile}, which hashes while it copies and
+ * copied in (or, {@link Incoming}, copied from the very bytes hashed as the target took them), and
+ * leaves it only by {@link BlobStore#putFile}, which hashes while it copies and
  * refuses a mismatch; the caller then {@link #drop drops} the entry (with a warning naming it)
  * and compresses the layer again. The record's checksum and the blob's size, mtime and inode
  * are a cheap first check that catches most damage before anything is copied.
@@ -135,7 +136,6 @@ public final class LayerCacheStore {
    */
   public void store(LayerKey key, LayerDescriptor d, Path blobFile) {
     Path tempBlob = null;
-    Path tempRecord = null;
     try {
       Files.createDirectories(dir);
       tempBlob = BlobStore.tempName(dir, "blob-");
@@ -145,6 +145,143 @@ public final class LayerCacheStore {
           StandardOpenOption.WRITE), 1 << 16)) {
         BlobStore.copyVerified(blobFile, d.digest(), d.size(), out);
       }
+      install(key, d, tempBlob);
+      tempBlob = null;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot store layer {} in the layer cache {} ({}); the image is fine, the next build compresses it"
+          + " again. Check the directory's permissions and free space, or disable the cache", d.digest(), dir, e);
+    } finally {
+      deleteQuietly(tempBlob);
+    }
+  }
+
+  /**
+   * Keeps the copy {@code incoming} took of a layer's compressed bytes while they were written
+   * (and hashed) as the entry of {@code key}, when it holds all {@code d.size()} of them; else
+   * drops it. Never throws: the cache is an optimisation.
+   */
+  public void store(LayerKey key, LayerDescriptor d, Incoming incoming) {
+    try {
+      Path tempBlob = incoming.finish(d.size());
+      if (tempBlob != null) {
+        install(key, d, tempBlob);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot store layer {} in the layer cache {} ({}); the image is fine, the next build compresses it"
+          + " again. Check the directory's permissions and free space, or disable the cache", d.digest(), dir, e);
+    } finally {
+      incoming.close();
+    }
+  }
+
+  /**
+   * A copy of a layer's compressed bytes taken as they go to the target, where they are hashed:
+   * the entry then costs no second read and hash of the blob. A failing write only turns the copy
+   * off (the store then logs why); nothing here fails a build. Written by one thread; {@link
+   * #close()} deletes the copy unless {@link #store(LayerKey, LayerDescriptor, Incoming)} kept it.
+   */
+  public final class Incoming implements AutoCloseable {
+    private Path temp;
+    private OutputStream out;
+    private long written;
+    private IOException failure;
+
+    private Incoming() {
+      try {
+        Files.createDirectories(dir);
+        temp = BlobStore.tempName(dir, "blob-");
+        out = new BufferedOutputStream(Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE), 1 << 16);
+      } catch (IOException | RuntimeException e) {
+        off(e);
+      }
+    }
+
+    /**
+     * {@code target}, with every byte written to it also written to the copy. The copy takes the
+     * bytes only after {@code target} took them, so it never holds bytes the target refused.
+     */
+    public OutputStream tee(OutputStream target) {
+      return new java.io.FilterOutputStream(target) {
+        @Override
+        public void write(int b) throws IOException {
+          write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          target.write(b, off, len);
+          copy(b, off, len);
+        }
+      };
+    }
+
+    private void copy(byte[] b, int off, int len) {
+      if (out == null) {
+        return;
+      }
+      try {
+        out.write(b, off, len);
+        written += len;
+      } catch (IOException | RuntimeException e) {
+        off(e);
+      }
+    }
+
+    private void off(Exception e) {
+      failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+      close();
+    }
+
+    /**
+     * The finished copy's file when it holds exactly {@code size} bytes, else null (and the copy
+     * is dropped).
+     *
+     * @throws IOException the failure that turned the copy off
+     */
+    private Path finish(long size) throws IOException {
+      if (failure != null) {
+        throw failure;
+      }
+      if (out == null) {
+        return null;
+      }
+      out.close();
+      out = null;
+      if (written != size) {
+        LOG.debug("layer cache {}: the copy has {} bytes, the blob {}; dropped", dir, written, size);
+        return null;
+      }
+      Path t = temp;
+      temp = null;
+      return t;
+    }
+
+    /** Drops the copy unless it was kept. */
+    @Override
+    public void close() {
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          // being deleted
+        }
+        out = null;
+      }
+      deleteQuietly(temp);
+      temp = null;
+    }
+  }
+
+  /** A new copy to take while a layer is written for {@code store(key, d, copy)}. */
+  public Incoming incoming() {
+    return new Incoming();
+  }
+
+  /** Renames a complete blob copy to the entry of {@code key} and writes its record; deletes the copy on failure. */
+  private void install(LayerKey key, LayerDescriptor d, Path tempBlob) throws IOException {
+    Path tempRecord = null;
+    try {
       Path blob = dir.resolve(key.hex() + BLOB);
       Files.move(tempBlob, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tempBlob = null;
@@ -163,9 +300,6 @@ public final class LayerCacheStore {
       tempRecord = null;
       LOG.debug("layer cache: stored {} as {}", d.digest(), key.hex());
       evictIfDue(d.size());
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("cannot store layer {} in the layer cache {} ({}); the image is fine, the next build compresses it"
-          + " again. Check the directory's permissions and free space, or disable the cache", d.digest(), dir, e);
     } finally {
       deleteQuietly(tempBlob);
       deleteQuietly(tempRecord);

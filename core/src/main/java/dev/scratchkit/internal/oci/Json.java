@@ -92,9 +92,15 @@ public final class Json {
   /** Nesting {@link #parse} accepts. */
   public static final int MAX_PARSE_DEPTH = 64;
 
-  /** One parser for every call: building Jackson's mapper costs more than parsing an index. */
-  private static final dev.scratchkit.internal.oci.read.JsonDoc PARSER =
-      new dev.scratchkit.internal.oci.read.JsonDoc(MAX_PARSE_DEPTH);
+  /**
+   * One parser for every call: building Jackson's mapper costs more than parsing an index. In a
+   * holder, so that writing JSON never loads Jackson (its start-up costs a new JVM a few tenths of a
+   * second, on one core, at the end of every image write).
+   */
+  private static final class Parser {
+    static final dev.scratchkit.internal.oci.read.JsonDoc INSTANCE =
+        new dev.scratchkit.internal.oci.read.JsonDoc(MAX_PARSE_DEPTH);
+  }
 
   /**
    * Parses JSON text with Jackson, within {@link #MAX_PARSE_BYTES} and {@link #MAX_PARSE_DEPTH}
@@ -110,7 +116,7 @@ public final class Json {
           + MAX_PARSE_BYTES + " accepted");
     }
     try {
-      return PARSER.parsePlain(bytes, "the document");
+      return Parser.INSTANCE.parsePlain(bytes, "the document");
     } catch (dev.scratchkit.oci.OciException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }

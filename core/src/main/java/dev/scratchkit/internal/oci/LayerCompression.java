@@ -27,6 +27,14 @@ public interface LayerCompression {
   /** Everything that decides the compressed bytes (algorithm, level, block size, format version). */
   String cacheId();
 
+  /**
+   * The same compression (same bytes) on the calling thread only, for a small layer compressed
+   * beside another: no worker threads of its own.
+   */
+  default LayerCompression serial() {
+    return this;
+  }
+
   /** The default compression: gzip at level 6 (the level of {@code gzip} itself). */
   static LayerCompression defaultGzip() {
     return gzip(6);
@@ -66,6 +74,33 @@ public interface LayerCompression {
       @Override
       public String cacheId() {
         return "pgzip/1 level=" + level + " block=" + blockSize;
+      }
+
+      @Override
+      public LayerCompression serial() {
+        LayerCompression parallel = this;
+        return new LayerCompression() {
+          @Override
+          public String mediaType() {
+            return parallel.mediaType();
+          }
+
+          @Override
+          public OutputStream compress(OutputStream out) {
+            // Blocks are deflated as they fill, on this thread: the same blocks, so the same bytes.
+            return new ParallelGzipOutputStream(out, level, Runnable::run, 1, blockSize);
+          }
+
+          @Override
+          public String cacheId() {
+            return parallel.cacheId();
+          }
+
+          @Override
+          public String toString() {
+            return parallel + " on one thread";
+          }
+        };
       }
 
       @Override

@@ -168,6 +168,7 @@ public final class LayerBenchmark {
         + " %d processors; %s %s; %d warm-up rounds, %d rounds%n", binary, Files.size(binary), layoutConfig,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
         System.getProperty("java.version"), WARM_UPS, rounds);
+    System.out.println("load average at the start: " + loadAverage());
 
     Map<String, List<Double>> times = new LinkedHashMap<>();
     Map<String, String> digests = new LinkedHashMap<>();
@@ -190,6 +191,7 @@ public final class LayerBenchmark {
         }
       }
     }
+    System.out.println("load average at the end: " + loadAverage());
     System.out.println();
     System.out.printf(Locale.ROOT, "| %-34s | %-26s | %10s | %10s |%n", "rebuild", "contender", "median ms",
         "min-max ms");
@@ -260,6 +262,7 @@ public final class LayerBenchmark {
     System.out.printf(Locale.ROOT, "big: %s, %d MiB of machine code; %d processors; %s %s; %d runs%n", app, mib,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
         System.getProperty("java.version"), runs);
+    System.out.println("load average at the start: " + loadAverage());
     String cp = classPath();
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Map<String, List<Double>> t = new LinkedHashMap<>();
@@ -285,6 +288,7 @@ public final class LayerBenchmark {
       measure(t, notes, "tar | zstd -3 -T2 | sha256sum", List.of("sh", "-c", tar + " | zstd -q -3 -T2 | sha256sum"));
       deleteTree(round);
     }
+    System.out.println("load average at the end: " + loadAverage());
     System.out.println();
     System.out.printf(Locale.ROOT, "| %-30s | %8s | %8s | %s%n", "contender", "median s", "best s", "output");
     System.out.printf(Locale.ROOT, "|%s|%s|%s|%s%n", "-".repeat(32), "-".repeat(10), "-".repeat(10), "-".repeat(20));
@@ -304,6 +308,16 @@ public final class LayerBenchmark {
     check("   warm <= jib-core warm", warm / jibWarm, 1.0);
     check("   warm <= 0.1 x our cold", warm / cold, 0.1);
     System.out.printf(Locale.ROOT, "%-42s gzip cold / zstd cold = %.2f%n", "   zstd", cold / zstd);
+  }
+
+  /** The 1, 5 and 15 minute load averages of Linux, or a note where there are none: others' work skews the times. */
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown (" + e + ")";
+    }
   }
 
   private static void check(String what, double ratio, double limit) {
