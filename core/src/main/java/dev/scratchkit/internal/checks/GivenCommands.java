@@ -342,8 +342,7 @@ final class GivenCommands {
 
   /** {@return the Makefile make reads: {@code -f}, else GNUmakefile, makefile, Makefile in the working directory} */
   private static Optional<String> makefile(CheckContext image, List<String> args) {
-    String directory = image.view().config().workingDir();
-    directory = directory == null || directory.isEmpty() ? "/" : directory;
+    String directory = workingDirectory(image);
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       if ((a.equals("-f") || a.equals("--file") || a.equals("--makefile")) && i + 1 < args.size()) {
@@ -368,9 +367,12 @@ final class GivenCommands {
   }
 
   private static String inWorkingDirectory(CheckContext image, String file) {
+    return ImageView.normalise(file.startsWith("/") ? file : workingDirectory(image) + "/" + file);
+  }
+
+  private static String workingDirectory(CheckContext image) {
     String directory = image.view().config().workingDir();
-    directory = directory == null || directory.isEmpty() ? "/" : directory;
-    return ImageView.normalise(file.startsWith("/") ? file : directory + "/" + file);
+    return directory == null || directory.isEmpty() ? "/" : directory;
   }
 
   /** {@return a Makefile's recipe lines: those starting with a tab, continuations joined, prefixes @-+ dropped} */

@@ -195,16 +195,7 @@ final class HelperProgramsRule implements Rule {
       return;
     }
     List<Need> needs = tar(call.args(), call.path() + " tar");
-    boolean writing = false;
-    for (int i = 0; i < call.args().size(); i++) {
-      String a = call.args().get(i);
-      if (a.equals("--")) {
-        break;
-      }
-      boolean cluster = a.startsWith("-") && !a.startsWith("--") || i == 0 && !a.startsWith("-");
-      writing |= a.equals("--create") || cluster && a.indexOf('c') >= 0;
-    }
-    if (!writing) {
+    if (!writes(call.args(), false)) {
       return;
     }
     List<String> strings = image.strings(image.loaded().get(0));
@@ -241,18 +232,7 @@ final class HelperProgramsRule implements Rule {
    */
   private static void tarShell(CheckContext image, String tar, List<Need> needs, List<Finding> findings) {
     List<String> argv = image.argv();
-    boolean writing = false;
-    for (int i = 1; i < argv.size(); i++) {
-      String a = argv.get(i);
-      if (a.equals("--")) {
-        break;
-      }
-      boolean cluster = a.startsWith("-") && !a.startsWith("--") || i == 1 && !a.startsWith("-");
-      if (a.equals("--create") || a.equals("--append") || a.equals("--update")
-          || cluster && (a.indexOf('c') >= 0 || a.indexOf('r') >= 0 || a.indexOf('u') >= 0)) {
-        writing = true;
-      }
-    }
+    boolean writing = writes(argv.subList(1, argv.size()), true);
     Optional<Need> compressor = writing ? needs.stream().filter(Need::certain).findFirst() : Optional.empty();
     ImageView.Resolution shell = image.view().resolve(ShellRule.SHELL);
     if (compressor.isEmpty() || (shell.found() && shell.node().isFile() && shell.node().isExecutable())) {
@@ -266,6 +246,26 @@ final class HelperProgramsRule implements Rule {
                 + "\") with bundleSharedLibraries(), which brings dash's libraries, or addFile(Path.of(\"/bin/busybox\"), \""
                 + ShellRule.SHELL + "\") (Debian busybox-static).",
             "COPY a shell to " + ShellRule.SHELL + ": /bin/dash with its libraries, or busybox-static's /bin/busybox.")));
+  }
+
+  /**
+   * {@return true if tar's arguments create an archive (or, for GNU tar with {@code appending},
+   * append to or update one)}: {@code --create}, or a {@code c} in an option cluster or the
+   * old-style first argument
+   */
+  private static boolean writes(List<String> args, boolean appending) {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--")) {
+        break;
+      }
+      boolean cluster = a.startsWith("-") && !a.startsWith("--") || i == 0 && !a.startsWith("-");
+      if (a.equals("--create") || cluster && a.indexOf('c') >= 0 || appending && (a.equals("--append")
+          || a.equals("--update") || cluster && (a.indexOf('r') >= 0 || a.indexOf('u') >= 0))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Finding finding(CheckContext image, Severity severity, String code, List<String> helpers, String message,

@@ -305,6 +305,12 @@ final class RuntimeDataBundler {
     }
     Map<String, String> domains = new LinkedHashMap<>(); // domain -> evidence
     domains.put("libc", setsLocale.get() + " (glibc's own messages, such as strerror's)");
+    // Each language directory is listed once, not once per program.
+    List<String> catalogs = new ArrayList<>();
+    for (String language : languageDirs) {
+      catalogDomains(sysroot.resolve(MessageCatalogsRule.DIRECTORY.substring(1)).resolve(language)
+          .resolve("LC_MESSAGES")).stream().filter(d -> !catalogs.contains(d)).forEach(catalogs::add);
+    }
     for (Program p : programs) {
       Optional<String> translates = ImportEvidence.of(p.elf(), p.path(), MessageCatalogsRule.FUNCTIONS);
       if (translates.isEmpty()) {
@@ -316,12 +322,9 @@ final class RuntimeDataBundler {
       } catch (UncheckedIOException e) {
         continue;
       }
-      for (String language : languageDirs) {
-        Path dir = sysroot.resolve(MessageCatalogsRule.DIRECTORY.substring(1)).resolve(language).resolve("LC_MESSAGES");
-        for (String domain : catalogDomains(dir)) {
-          if (!domains.containsKey(domain) && strings.contains(domain)) {
-            domains.put(domain, translates.get() + " and names the domain " + domain);
-          }
+      for (String domain : catalogs) {
+        if (!domains.containsKey(domain) && strings.contains(domain)) {
+          domains.put(domain, translates.get() + " and names the domain " + domain);
         }
       }
     }
