@@ -1,7 +1,5 @@
 package dev.scratchkit.oci;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -62,6 +60,12 @@ public record ImagePath(String path) implements Comparable<ImagePath> {
   }
 
   private static String problem(String path) {
+    // The common case in one pass; every other path gets its problem named by the full check.
+    return isPlainNormalised(path) ? null : namedProblem(path);
+  }
+
+  /** The full check: what is wrong with {@code path} and the fix, or null when it is valid. */
+  static String namedProblem(String path) {
     if (path.isEmpty()) {
       return "it is empty; write an absolute path such as /app";
     }
@@ -99,6 +103,42 @@ public record ImagePath(String path) implements Comparable<ImagePath> {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether {@code path} is certainly valid, judged in one pass without allocating: absolute, no
+   * NUL, no surrogate (such paths take the full check), no empty, {@code .} or {@code ..}
+   * segment, no trailing slash, names and the whole within their UTF-8 limits.
+   */
+  private static boolean isPlainNormalised(String path) {
+    int length = path.length();
+    if (length < 2 || path.charAt(0) != '/') {
+      return false;
+    }
+    int total = 0;
+    int segmentStart = 1;
+    int segmentBytes = 0;
+    for (int i = 1; i <= length; i++) {
+      char c = i < length ? path.charAt(i) : '/';
+      if (c == '/') {
+        int segmentLength = i - segmentStart;
+        if (segmentLength == 0 || segmentBytes > MAX_NAME_BYTES || (path.charAt(segmentStart) == '.'
+            && (segmentLength == 1 || (segmentLength == 2 && path.charAt(segmentStart + 1) == '.')))) {
+          return false;
+        }
+        segmentStart = i + 1;
+        segmentBytes = 0;
+        total += 1;
+        continue;
+      }
+      if (c == 0 || Character.isSurrogate(c)) {
+        return false;
+      }
+      int bytes = c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+      segmentBytes += bytes;
+      total += bytes;
+    }
+    return total <= MAX_PATH_BYTES; // each name's bytes and one slash per name: the path's length in UTF-8
   }
 
   /**
@@ -206,9 +246,28 @@ public record ImagePath(String path) implements Comparable<ImagePath> {
     return other.isRoot() || path.equals(other.path) || path.startsWith(other.path + "/");
   }
 
+  /**
+   * Compares by UTF-8 bytes, which is code point order. UTF-16 order differs from it only where a
+   * surrogate (a code point above U+FFFF) meets a char of U+E000 to U+FFFF, so the first differing
+   * chars are compared with surrogates moved above that range; no bytes are made.
+   */
   @Override
   public int compareTo(ImagePath other) {
-    return Arrays.compareUnsigned(path.getBytes(StandardCharsets.UTF_8), other.path.getBytes(StandardCharsets.UTF_8));
+    String a = path;
+    String b = other.path;
+    int n = Math.min(a.length(), b.length());
+    for (int i = 0; i < n; i++) {
+      char x = a.charAt(i);
+      char y = b.charAt(i);
+      if (x != y) {
+        return Integer.compare(codePointRank(x), codePointRank(y));
+      }
+    }
+    return Integer.compare(a.length(), b.length());
+  }
+
+  private static int codePointRank(char c) {
+    return c < 0xD800 ? c : c < 0xE000 ? c + 0x2000 : c - 0x800;
   }
 
   /** The path itself, e.g. {@code /etc/passwd}. */

@@ -142,7 +142,48 @@ public record LayerSpec(List<LayerEntry> entries, String createdBy, Instant modi
         }
       }
     }
-    return List.copyOf(byPath.values());
+    return new Entries(byPath.values().toArray(new LayerEntry[0]));
+  }
+
+  /**
+   * The normalised entries: unmodifiable, with the hash computed once, since a rebuild looks up
+   * layers of thousands of entries by value (the layer cache's keys).
+   */
+  private static final class Entries extends java.util.AbstractList<LayerEntry> implements java.util.RandomAccess {
+    private final LayerEntry[] entries;
+    private int hash; // 0 until computed (a list whose hash is 0 computes it each time)
+
+    Entries(LayerEntry[] entries) {
+      this.entries = entries;
+    }
+
+    @Override
+    public LayerEntry get(int index) {
+      return entries[index];
+    }
+
+    @Override
+    public int size() {
+      return entries.length;
+    }
+
+    @Override
+    public int hashCode() {
+      int h = hash;
+      if (h == 0) {
+        h = super.hashCode();
+        hash = h;
+      }
+      return h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (o instanceof Entries other && other.hashCode() != hashCode()) {
+        return false;
+      }
+      return super.equals(o);
+    }
   }
 
   /** E.g. {@code layer "scratchkit: base files" (7 entries)}. */

@@ -123,7 +123,7 @@ public final class OciArchive implements ImageTarget {
 
   private WriteResult write(List<ImageSpec> images, boolean index, ProgressListener listener) {
     Objects.requireNonNull(listener, "listener");
-    ImageWriter.preflight(images);
+    // Layouts.write checks the source files, once, before its staging layout gets anything.
     String where = description();
     Instant mtime = images.stream().map(ImageSpec::created).max(Comparator.naturalOrder()).orElseThrow();
     ImageWriter.Written written;

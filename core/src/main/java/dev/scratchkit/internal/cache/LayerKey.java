@@ -1,6 +1,7 @@
 package dev.scratchkit.internal.cache;
 
 import dev.scratchkit.internal.oci.DigestingOutputStream;
+import dev.scratchkit.internal.oci.RecentlyUsed;
 import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -65,6 +67,43 @@ public record LayerKey(String hex, List<SourceIdentity> sources) {
    * @throws IOException when a source cannot be examined
    */
   public static LayerKey of(LayerSpec layer, Instant created, String compressionId) throws IOException {
+    Made made = MADE.get(layer);
+    List<SourceFiles.HostFile> hosts = hosts(layer);
+    if (made != null && made.created().equals(created) && made.compressionId().equals(compressionId)
+        && made.hosts().equals(hosts)) {
+      return made.key(); // the same entries, host files of the same identities: the same key
+    }
+    LayerKey key = compute(layer, created, compressionId);
+    MADE.put(layer, new Made(created, compressionId, hosts, key));
+    return key;
+  }
+
+  /**
+   * A key made in this JVM, with what it was made from beyond the layer's entries (whose equality
+   * leaves out the host files' identities).
+   */
+  private record Made(Instant created, String compressionId, List<SourceFiles.HostFile> hosts, LayerKey key) {}
+
+  /**
+   * Keys of recent layers: a rebuild gets the key of an unchanged layer (scratchkit's time zone
+   * data, a Java runtime: thousands of entries) without hashing it again; bounded, least recently
+   * used out.
+   */
+  private static final Map<LayerSpec, Made> MADE = RecentlyUsed.map(64);
+
+  /** The recorded host file of every entry that has one, in entry order. */
+  private static List<SourceFiles.HostFile> hosts(LayerSpec layer) {
+    List<SourceFiles.HostFile> hosts = new ArrayList<>();
+    for (LayerEntry e : layer.entries()) {
+      SourceFiles.HostFile host = e.source().isPresent() ? SourceFiles.hostFile(e) : null;
+      if (host != null) {
+        hosts.add(host);
+      }
+    }
+    return hosts;
+  }
+
+  private static LayerKey compute(LayerSpec layer, Instant created, String compressionId) throws IOException {
     MessageDigest sha = DigestingOutputStream.newSha256();
     List<SourceIdentity> sources = new ArrayList<>();
     field(sha, FORMAT);

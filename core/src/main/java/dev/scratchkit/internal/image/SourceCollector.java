@@ -19,7 +19,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -181,49 +180,40 @@ final class SourceCollector {
     }
   }
 
+  /**
+   * Walks the tree depth first, in directory order, as {@code find} would: one {@code lstat} per
+   * entry gives its type, mode bits and, for a regular file, the identity recorded for it; no
+   * link is followed, and links are resolved against what the walk found. A directory that
+   * cannot be listed is a problem that ends the walk.
+   */
   void collectTree(Path root, ImagePath target, List<LayerEntry> into) {
     if (!target.isRoot()) {
       into.add(timed(LayerEntry.directory(target, 0755), root));
     }
-    List<Path> paths = new ArrayList<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.filter(p -> !p.equals(root)).forEach(paths::add);
-    } catch (IOException | java.io.UncheckedIOException e) {
-      problems.add(new Problem(root.toString(), root + " cannot be read completely: " + e.getMessage()
-          + ". Check its permissions."));
+    Map<Path, SourceFiles.Stat> found = new HashMap<>();
+    List<Walked> walked = walk(root, target, found);
+    if (walked == null) {
       return;
     }
-    // Image paths from the names' own bytes (never the locale's decoding); a directory whose
-    // name is refused takes its tree with it, reported once.
-    Map<Path, ImagePath> dirs = new HashMap<>();
-    dirs.put(root, target);
     java.util.Set<Path> realDirectories = new java.util.HashSet<>();
-    for (Path path : paths) {
-      ImagePath parent = dirs.get(path.getParent());
-      if (parent == null) {
-        continue;
-      }
-      ImagePath inImage;
-      try {
-        inImage = parent.resolve(SourceFiles.utf8Name(path));
-      } catch (OciException e) {
-        problems.add(new Problem(path.toString(), e.getMessage()));
-        continue;
-      }
-      if (Files.isSymbolicLink(path)) {
-        addSymlink(root, path, inImage, into);
-      } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-        dirs.put(path, inImage);
-        into.add(timed(LayerEntry.directory(inImage, 0755), path));
-      } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-        if (!Files.isReadable(path)) {
+    TreeLinks links = new TreeLinks(found);
+    for (Walked w : walked) {
+      Path path = w.path();
+      SourceFiles.Stat stat = w.stat();
+      if (stat.symlink()) {
+        addSymlink(root, path, w.inImage(), into, stat, links);
+      } else if (stat.directory()) {
+        into.add(timed(LayerEntry.directory(w.inImage(), 0755), stat));
+      } else if (stat.regular()) {
+        if (!Readable.byThisProcess(path, stat)) {
           problems.add(new Problem(path.toString(), path + " cannot be read by this process (permissions)."
               + " Make it readable, e.g. chmod a+r."));
           continue;
         }
+        // A file without an execute bit is not executable for anyone; otherwise ask the kernel, as before.
+        int mode = !stat.certainlyNotExecutable() && Files.isExecutable(path) ? 0755 : 0644;
         try {
-          inspect(timed(SourceFiles.exactFile(inImage, path, Files.isExecutable(path) ? 0755 : 0644, realDirectories),
-              path), into);
+          inspect(timed(SourceFiles.exactFile(w.inImage(), path, mode, realDirectories, stat), stat), into);
         } catch (OciException e) {
           problems.add(new Problem(path.toString(), e.getMessage()));
         }
@@ -234,14 +224,116 @@ final class SourceCollector {
     }
   }
 
-  private void addSymlink(Path root, Path link, ImagePath inImage, List<LayerEntry> into) {
+  /** An entry the walk found, where it goes and its {@code lstat}. */
+  private record Walked(Path path, ImagePath inImage, SourceFiles.Stat stat) {}
+
+  /**
+   * The entries below {@code root}, depth first in directory order, each with its {@code lstat}
+   * (also put in {@code found}); null after a problem that ends the walk.
+   */
+  private List<Walked> walk(Path root, ImagePath target, Map<Path, SourceFiles.Stat> found) {
+    List<Walked> walked = new ArrayList<>();
+    // Each directory's listing is read whole and closed at once, so a deep tree holds no descriptors.
+    Deque<java.util.Iterator<Path>> listings = new ArrayDeque<>();
+    Deque<ImagePath> listed = new ArrayDeque<>();
+    if (!list(root, root, listings)) {
+      return null;
+    }
+    listed.push(target);
+    while (!listings.isEmpty()) {
+      if (!listings.peek().hasNext()) {
+        listings.pop();
+        listed.pop();
+        continue;
+      }
+      Path path = listings.peek().next();
+      ImagePath inImage;
+      try {
+        inImage = listed.peek().resolve(SourceFiles.utf8Name(path));
+      } catch (OciException e) {
+        problems.add(new Problem(path.toString(), e.getMessage())); // a refused directory name takes its tree with it
+        continue;
+      }
+      SourceFiles.Stat stat = SourceFiles.stat(path);
+      if (stat == null) {
+        problems.add(new Problem(path.toString(), path + " disappeared while " + root + " was read. Build again"
+            + " once the directory is final."));
+        continue;
+      }
+      found.put(path, stat);
+      walked.add(new Walked(path, inImage, stat));
+      if (stat.directory()) {
+        if (!list(root, path, listings)) {
+          return null;
+        }
+        listed.push(inImage);
+      }
+    }
+    return walked;
+  }
+
+  /**
+   * The links of a tree as its walk found them: whether a path is a link and its text, from the
+   * walk's {@code lstat}s and each link read once; paths the walk did not see are asked of the
+   * file system.
+   */
+  static final class TreeLinks {
+    private final Map<Path, SourceFiles.Stat> found;
+    private final Map<Path, Path> texts = new HashMap<>();
+
+    TreeLinks(Map<Path, SourceFiles.Stat> found) {
+      this.found = found;
+    }
+
+    /** None: every path is asked of the file system. */
+    static TreeLinks none() {
+      return new TreeLinks(Map.of());
+    }
+
+    boolean isLink(Path path) {
+      SourceFiles.Stat stat = found.get(path);
+      return stat != null ? stat.symlink() : Files.isSymbolicLink(path);
+    }
+
+    Path text(Path link) throws IOException {
+      Path text = texts.get(link);
+      if (text == null) {
+        text = Files.readSymbolicLink(link);
+        texts.put(link, text);
+      }
+      return text;
+    }
+  }
+
+  /** Pushes the entries of {@code directory}, in the order the file system lists them; false (a problem) when it cannot be listed. */
+  private boolean list(Path root, Path directory, Deque<java.util.Iterator<Path>> listings) {
+    List<Path> entries = new ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
+      stream.forEach(entries::add);
+    } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+      problems.add(new Problem(root.toString(), root + " cannot be read completely: " + directory
+          + " cannot be listed (" + e + "). Check its permissions."));
+      return false;
+    }
+    listings.push(entries.iterator());
+    return true;
+  }
+
+  /** As {@link #timed(LayerEntry, Path)}, with the modification time of an {@code lstat} already taken. */
+  private LayerEntry timed(LayerEntry entry, SourceFiles.Stat stat) {
+    return options().keepsModificationTimes() ? entry.withModified(clamp(stat.modified().toInstant(), clampTo))
+        : entry;
+  }
+
+  private void addSymlink(Path root, Path link, ImagePath inImage, List<LayerEntry> into, SourceFiles.Stat stat,
+      TreeLinks links) {
     Path text;
     String textUtf8;
     String leaves;
     try {
-      text = Files.readSymbolicLink(link);
+      text = links.text(link);
       textUtf8 = SourceFiles.utf8Text(text, link);
-      leaves = leaves(root, link, text);
+      leaves = leaves(root, link, text, links);
     } catch (IOException e) {
       problems.add(new Problem(link.toString(), link + " is a symbolic link that cannot be read: " + e));
       return;
@@ -265,7 +357,7 @@ final class SourceCollector {
       return;
     }
     try {
-      into.add(timed(LayerEntry.symlink(inImage, textUtf8), link));
+      into.add(timed(LayerEntry.symlink(inImage, textUtf8), stat));
     } catch (OciException e) {
       problems.add(new Problem(link.toString(), e.getMessage()));
     }
@@ -279,6 +371,11 @@ final class SourceCollector {
    * @return null when it stays inside {@code root}, else why not, for the message
    */
   static String leaves(Path root, Path link, Path text) throws IOException {
+    return leaves(root, link, text, TreeLinks.none());
+  }
+
+  /** As {@link #leaves(Path, Path, Path)}, with the links the walk of the tree found. */
+  static String leaves(Path root, Path link, Path text, TreeLinks links) throws IOException {
     String outside = "which is outside " + root;
     if (text.isAbsolute()) {
       return outside + " (an absolute link)";
@@ -311,8 +408,8 @@ final class SourceCollector {
         candidate = candidate.resolve(p);
       }
       candidate = candidate.resolve(c);
-      if (Files.isSymbolicLink(candidate)) {
-        Path next = Files.readSymbolicLink(candidate);
+      if (links.isLink(candidate)) {
+        Path next = links.text(candidate);
         via.add(root.relativize(candidate) + " -> " + next);
         if (++hops > MAX_LINK_HOPS) {
           return "which never resolves: the links form a loop (" + String.join(", ", via.subList(0, 4)) + ", ...)";

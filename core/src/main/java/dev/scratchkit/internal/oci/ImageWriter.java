@@ -112,7 +112,11 @@ public final class ImageWriter {
     return this;
   }
 
-  /** Checks that every source file of every image is still the recorded file, before anything is written. */
+  /**
+   * Checks that every source file of every image is still the recorded file, before anything is
+   * written: a file replaced or changed after {@code build()} is refused even when the layer
+   * cache holds its layer.
+   */
   public static void preflight(List<ImageSpec> images) {
     for (ImageSpec image : images) {
       for (LayerSpec layer : image.layers()) {

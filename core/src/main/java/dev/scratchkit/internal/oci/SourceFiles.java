@@ -83,6 +83,19 @@ public final class SourceFiles {
           + fileKey;
     }
 
+    /**
+     * {@return whether the identity changes with every change of the file (it has a file key and
+     * a change time), so what was read under it may be remembered}
+     */
+    public boolean identifiesContent() {
+      return fileKey != null && !"-".equals(changed);
+    }
+
+    /** {@return the identity alone, without the content hash: a key for what was read under it} */
+    public HostFile withoutSha256() {
+      return sha256 == null ? this : new HostFile(path, fileKey, size, modified, changed, null);
+    }
+
     HostFile withSha256(String hex) {
       return new HostFile(path, fileKey, size, modified, changed, hex);
     }
@@ -185,10 +198,21 @@ public final class SourceFiles {
    * @param realDirectories directories already found to have no link on their path; added to
    */
   public static LayerEntry exactFile(ImagePath path, Path file, int mode, Set<Path> realDirectories) {
+    return exactFile(path, file, mode, realDirectories, null);
+  }
+
+  /**
+   * As {@link #exactFile(ImagePath, Path, int, Set)}, recording the {@code lstat} the caller
+   * took of this very path a moment ago (walking a tree) instead of taking another.
+   *
+   * @param taken the caller's {@link #stat} of {@code file}, which found a regular file the
+   *     caller checked to be readable; null to take one here
+   */
+  public static LayerEntry exactFile(ImagePath path, Path file, int mode, Set<Path> realDirectories, Stat taken) {
     Path absolute = file.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
     if (realDirectories.contains(parent)) {
-      return access().file(path, record(path, absolute), mode);
+      return access().file(path, taken != null ? recorded(absolute, taken) : record(path, absolute), mode);
     }
     try {
       Path realParent = parent.toRealPath();
@@ -202,7 +226,14 @@ public final class SourceFiles {
           + "; check the permissions of the directories on its path", e);
     }
     realDirectories.add(parent);
-    return access().file(path, record(path, absolute), mode);
+    return access().file(path, taken != null ? recorded(absolute, taken) : record(path, absolute), mode);
+  }
+
+  private static HostFile recorded(Path real, Stat s) {
+    if (!s.regular()) {
+      throw new IllegalArgumentException(real + " is " + s.kind());
+    }
+    return new HostFile(real, s.fileKey(), s.size(), s.modified(), s.changed(), null);
   }
 
   /**
@@ -264,7 +295,7 @@ public final class SourceFiles {
   }
 
   private static boolean remembered(HostFile host) {
-    return host.fileKey() != null && !"-".equals(host.changed());
+    return host.identifiesContent();
   }
 
   /**
@@ -436,7 +467,7 @@ public final class SourceFiles {
       BasicFileAttributes a = pinned.getFileAttributeView(name, BasicFileAttributeView.class,
           LinkOption.NOFOLLOW_LINKS).readAttributes();
       String change = change(host, new Stat(a.isRegularFile(), a.isDirectory(), a.isSymbolicLink(), a.fileKey(),
-          a.size(), a.lastModifiedTime(), host.changed()), file);
+          a.size(), a.lastModifiedTime(), host.changed(), -1, -1, -1), file);
       if (change != null) {
         throw changed(entry, host, change);
       }
@@ -613,32 +644,46 @@ public final class SourceFiles {
     }
   }
 
-  /** One {@code lstat}: type, file key, size and both times. */
-  record Stat(boolean regular, boolean directory, boolean symlink, Object fileKey, long size, FileTime modified,
-      Object changed) {
+  /**
+   * One {@code lstat}: type, file key, size, both times and the permission bits.
+   *
+   * @param permissions the mode's permission bits ({@code 07777}), or -1 where the platform reports none
+   * @param uid the owner, or -1 where the platform reports none
+   * @param gid the group, or -1 where the platform reports none
+   */
+  public record Stat(boolean regular, boolean directory, boolean symlink, Object fileKey, long size,
+      FileTime modified, Object changed, int permissions, int uid, int gid) {
     String kind() {
       return directory ? "a directory" : symlink ? "a symbolic link" : regular ? "a regular file"
           : "a special file (device, socket or pipe)";
+    }
+
+    /** {@return whether no execute bit is set, so no one may execute the file; false when unknown} */
+    public boolean certainlyNotExecutable() {
+      return permissions >= 0 && (permissions & 0111) == 0;
     }
   }
 
   // Named, not "unix:*": that would also look up the owner and group names, a passwd lookup per file.
   private static final String STAT_ATTRIBUTES = "unix:isRegularFile,isDirectory,isSymbolicLink,fileKey,size,"
-      + "lastModifiedTime,ctime";
+      + "lastModifiedTime,ctime,mode,uid,gid";
 
   /** {@return the file's attributes without following a link, or null when it does not exist} */
-  static Stat stat(Path p) {
+  public static Stat stat(Path p) {
     try {
       Map<String, Object> a = Files.readAttributes(p, STAT_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
       Object ctime = a.get("ctime");
+      Object mode = a.get("mode");
       return new Stat((Boolean) a.get("isRegularFile"), (Boolean) a.get("isDirectory"),
           (Boolean) a.get("isSymbolicLink"), a.get("fileKey"), (Long) a.get("size"),
-          (FileTime) a.get("lastModifiedTime"), ctime == null ? "-" : ctime.toString());
+          (FileTime) a.get("lastModifiedTime"), ctime == null ? "-" : ctime.toString(),
+          mode instanceof Integer m ? m & 07777 : -1, a.get("uid") instanceof Integer u ? u : -1,
+          a.get("gid") instanceof Integer g ? g : -1);
     } catch (UnsupportedOperationException | IllegalArgumentException e) {
       try {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         return new Stat(a.isRegularFile(), a.isDirectory(), a.isSymbolicLink(), a.fileKey(), a.size(),
-            a.lastModifiedTime(), "-");
+            a.lastModifiedTime(), "-", -1, -1, -1);
       } catch (IOException ex) {
         return null;
       }

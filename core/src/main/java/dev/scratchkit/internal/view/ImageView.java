@@ -60,6 +60,9 @@ public final class ImageView implements RootFileSystem, Closeable {
     default Optional<Path> hostFile() {
       return Optional.empty();
     }
+
+    /** Told the file's first bytes when a check has read them, to remember them for a rebuild. */
+    default void headRead(byte[] head) {}
   }
 
   /**
@@ -325,6 +328,7 @@ public final class ImageView implements RootFileSystem, Closeable {
       return file.head();
     }
     byte[] head = read(file, HEAD_BYTES);
+    file.content().headRead(head);
     nodes.computeIfPresent(file.path(), (p, n) -> n.content() == file.content() ? n.withHead(head) : n);
     return head;
   }

@@ -1,6 +1,8 @@
 package dev.scratchkit.internal.view;
 
 import dev.scratchkit.internal.oci.Json;
+import dev.scratchkit.internal.oci.RecentlyUsed;
+import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.oci.ImageSpec;
 import dev.scratchkit.oci.LayerEntry;
 import dev.scratchkit.oci.LayerSpec;
@@ -43,14 +45,24 @@ public final class ImageViews {
       for (LayerEntry e : layer.entries()) {
         ImageView.Content content = null;
         long size = 0;
+        byte[] head = null;
         if (e.type() == LayerEntry.Type.FILE) {
           if (e.source().isPresent()) {
             Path host = e.source().get();
+            SourceFiles.HostFile recorded = SourceFiles.hostFile(e);
             content = new HostFile(host);
-            try {
-              size = Files.size(host);
-            } catch (IOException ex) {
-              size = 0; // the assembler reports a missing host file
+            if (recorded != null) {
+              size = recorded.size(); // the file as it was recorded, which is the file that goes in
+              head = recorded.identifiesContent() ? HEADS.get(recorded.withoutSha256()) : null;
+              if (head == null && recorded.identifiesContent()) {
+                content = new RememberedHead(host, recorded.withoutSha256());
+              }
+            } else {
+              try {
+                size = Files.size(host);
+              } catch (IOException ex) {
+                size = 0; // the assembler reports a missing host file
+              }
             }
           } else {
             byte[] bytes = e.content().orElse(new byte[0]);
@@ -58,7 +70,7 @@ public final class ImageViews {
             size = bytes.length;
           }
         }
-        view.add(e.path().toString(), e.type(), e.mode(), e.uid(), e.gid(), size, e.link().orElse(null), content, null);
+        view.add(e.path().toString(), e.type(), e.mode(), e.uid(), e.gid(), size, e.link().orElse(null), content, head);
       }
     }
     return view.build();
@@ -134,6 +146,31 @@ public final class ImageViews {
     @Override
     public Optional<Path> hostFile() {
       return Optional.of(file);
+    }
+  }
+
+  /**
+   * The first bytes of host files read for the checks, by identity: every check of a rebuild reads
+   * the head of every file (is it ELF, a script), and a tree such as the time zone data has
+   * hundreds; bounded, least recently used out.
+   */
+  private static final Map<SourceFiles.HostFile, byte[]> HEADS = RecentlyUsed.map(16384);
+
+  /** A host file whose first bytes, once read, are remembered under its identity. */
+  record RememberedHead(Path file, SourceFiles.HostFile identity) implements ImageView.Content {
+    @Override
+    public InputStream open() throws IOException {
+      return new HostFile(file).open();
+    }
+
+    @Override
+    public Optional<Path> hostFile() {
+      return Optional.of(file);
+    }
+
+    @Override
+    public void headRead(byte[] head) {
+      HEADS.put(identity, head.clone());
     }
   }
 

@@ -44,15 +44,18 @@ import java.util.concurrent.TimeUnit;
  * <p><b>{@code rebuild}</b>: in one JVM, as a build tool or a test suite rebuilds an image after
  * every change. The input is a 20 MiB ELF executable (a static Go program built during the run,
  * padded with machine code; the ELF reader and the checks read it like any binary) and one small
- * config file, each in a layer of its own in every contender:
+ * config file, each in a layer of its own in every contender, after the same files in the same
+ * layers before them (scratchkit's base files, CA certificates and time zone data, which jib-core
+ * gets unpacked from scratchkit's image):
  *
  * <ul>
  *   <li>scratchkit: {@code ScratchImage.builder().layer("app").entrypoint(binary)
  *       .layer("config").addFile(config, "/etc/app.conf").build()} written to an OCI layout, and
  *       (with a layer cache of its own) to an OCI archive, each round into the same layout or
  *       archive path with the default CA certificates and base files;
- *   <li>jib-core: {@code Jib.fromScratch().addLayer(binary).addLayer(config)} containerized to a
- *       {@link TarImage}, with base and application layer caches kept between rounds.
+ *   <li>jib-core: {@code Jib.fromScratch()}, one layer per scratchkit layer of its own, then {@code
+ *       .addLayer(binary).addLayer(config)}, containerized to a {@link TarImage}, with base and
+ *       application layer caches kept between rounds.
  * </ul>
  *
  * Each contender has a config file of its own (same name and bytes). After warm-up rounds, every
@@ -155,15 +158,23 @@ public final class LayerBenchmark {
     Path jibTar = dir.resolve("jib.tar");
     Path jibCache = dir.resolve("jib-cache");
     Path jibConfig = config(dir, "jib");
-    contenders.put("jib-core -> tar", new Contender(jibConfig, () -> Jib.fromScratch()
-        .addLayer(List.of(binary), AbsoluteUnixPath.get("/app"))
-        .addLayer(List.of(jibConfig), AbsoluteUnixPath.get("/etc"))
-        .setEntrypoint("/app/" + binary.getFileName())
-        .setCreationTime(CREATED)
-        .containerize(Containerizer.to(TarImage.at(jibTar).named("bench:1"))
-            .setBaseImageLayersCache(jibCache.resolve("base"))
-            .setApplicationLayersCache(jibCache.resolve("app")))
-        .getDigest().toString()));
+    // The same inputs: jib-core gets, each as a layer of its own, the files of scratchkit's own
+    // layers (base files, CA certificates, time zone data), unpacked from scratchkit's image.
+    List<List<Path>> sameLayers = scratchkitOwnLayers(dir, binary, layoutConfig);
+    contenders.put("jib-core -> tar", new Contender(jibConfig, () -> {
+      var jib = Jib.fromScratch();
+      for (List<Path> layer : sameLayers) {
+        jib.addLayer(layer, AbsoluteUnixPath.get("/"));
+      }
+      return jib.addLayer(List.of(binary), AbsoluteUnixPath.get("/app"))
+          .addLayer(List.of(jibConfig), AbsoluteUnixPath.get("/etc"))
+          .setEntrypoint("/app/" + binary.getFileName())
+          .setCreationTime(CREATED)
+          .containerize(Containerizer.to(TarImage.at(jibTar).named("bench:1"))
+              .setBaseImageLayersCache(jibCache.resolve("base"))
+              .setApplicationLayersCache(jibCache.resolve("app")))
+          .getDigest().toString();
+    }));
     System.out.printf(Locale.ROOT, "rebuild: %s (%d bytes, static Go program padded with machine code) and %s;"
         + " %d processors; %s %s; %d warm-up rounds, %d rounds%n", binary, Files.size(binary), layoutConfig,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
@@ -220,8 +231,34 @@ public final class LayerBenchmark {
   }
 
   /**
-   * System property: build scratchkit's image without its default time zone layer (900 files),
-   * to see what that layer costs a rebuild; jib-core's image has no such layer either way.
+   * The files of scratchkit's own layers (all but the app and config layers), unpacked with
+   * {@code tar} from an image scratchkit wrote, one directory per layer: what jib-core gets so
+   * that both images hold the same files. {@return per layer, its top-level paths}
+   */
+  private static List<List<Path>> scratchkitOwnLayers(Path dir, Path binary, Path config) throws Exception {
+    Path layout = dir.resolve("same-inputs-layout");
+    WriteResult written = scratchkit(binary, config).writeTo(OciLayout.at(layout).cache(LayerCache.disabled()));
+    List<LayerDescriptor> layers = written.layers();
+    List<List<Path>> own = new ArrayList<>();
+    for (int i = 0; i < layers.size() - 2; i++) { // the last two: app and config
+      Path unpacked = Files.createDirectories(dir.resolve("same-inputs").resolve("layer" + i));
+      Path blob = layout.resolve("blobs/sha256/" + layers.get(i).digest().hex());
+      Process tar = new ProcessBuilder("tar", "-xzf", blob.toString(), "-C", unpacked.toString()).inheritIO().start();
+      if (tar.waitFor() != 0) {
+        throw new IOException("tar -xzf " + blob + " failed");
+      }
+      try (var top = Files.list(unpacked)) {
+        own.add(top.sorted().toList());
+      }
+    }
+    deleteTree(layout);
+    return own;
+  }
+
+  /**
+   * System property: build the images without scratchkit's default time zone layer (900 files and
+   * 365 links), to see what that layer costs a rebuild; jib-core's layers come from scratchkit's
+   * image, so neither image has it.
    */
   static final String WITHOUT_TIME_ZONE_DATA = "bench.withoutTimeZoneData";
 
