@@ -48,6 +48,8 @@ public final class LayerEntry {
   private final String link;
   private final SourceFiles.HostFile host;
   private final Instant modified;
+  /** The hash, computed when first asked (0 until then); layers of thousands of entries are looked up by value. */
+  private int hash;
 
   static {
     SourceFiles.entryAccess(new SourceFiles.EntryAccess() {
@@ -262,6 +264,9 @@ public final class LayerEntry {
 
   @Override
   public boolean equals(Object o) {
+    if (o == this) {
+      return true;
+    }
     return o instanceof LayerEntry e && path.equals(e.path) && type == e.type && mode == e.mode
         && uid == e.uid && gid == e.gid && Objects.equals(source, e.source) && Arrays.equals(bytes, e.bytes)
         && Objects.equals(link, e.link) && Objects.equals(modified, e.modified);
@@ -269,7 +274,12 @@ public final class LayerEntry {
 
   @Override
   public int hashCode() {
-    return Objects.hash(path, type, mode, uid, gid, source, Arrays.hashCode(bytes), link, modified);
+    int h = hash;
+    if (h == 0) {
+      h = Objects.hash(path, type, mode, uid, gid, source, Arrays.hashCode(bytes), link, modified);
+      hash = h;
+    }
+    return h;
   }
 
   /** E.g. {@code file /bin/app 0755 0:0 <- /home/me/app} or {@code symlink /bin/sh -> busybox}. */

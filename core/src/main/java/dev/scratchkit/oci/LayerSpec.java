@@ -3,9 +3,10 @@ package dev.scratchkit.oci;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * What goes into one layer: its entries and the history comment ({@code created_by}).
@@ -95,32 +96,48 @@ public record LayerSpec(List<LayerEntry> entries, String createdBy, Instant modi
   }
 
   private static List<LayerEntry> normalise(List<LayerEntry> given) {
-    TreeMap<ImagePath, LayerEntry> byPath = new TreeMap<>();
-    for (LayerEntry entry : given) {
+    // Sorted once (stable, so entries of one path keep the given order), then one pass over each
+    // path's run: cheaper than a sorted map for the thousands of entries of a tree.
+    LayerEntry[] sorted = given.toArray(new LayerEntry[0]);
+    for (LayerEntry entry : sorted) {
       Objects.requireNonNull(entry, "entry");
-      LayerEntry previous = byPath.putIfAbsent(entry.path(), entry);
-      if (previous != null && previous.type() == LayerEntry.Type.DIRECTORY && entry.type() == LayerEntry.Type.DIRECTORY
+    }
+    java.util.Arrays.sort(sorted, java.util.Comparator.comparing(LayerEntry::path));
+    List<LayerEntry> unique = new ArrayList<>(sorted.length);
+    for (LayerEntry entry : sorted) {
+      LayerEntry previous = unique.isEmpty() ? null : unique.get(unique.size() - 1);
+      if (previous == null || !previous.path().equals(entry.path())) {
+        unique.add(entry);
+        continue;
+      }
+      if (previous.type() == LayerEntry.Type.DIRECTORY && entry.type() == LayerEntry.Type.DIRECTORY
           && previous.withModified(null).equals(entry.withModified(null))) {
         // The same directory from two trees with kept times: the later time, whatever the order.
         if (entry.modified().isPresent() && (previous.modified().isEmpty()
             || entry.modified().get().isAfter(previous.modified().get()))) {
-          byPath.put(entry.path(), entry);
+          unique.set(unique.size() - 1, entry);
         }
         continue;
       }
-      if (previous != null && !previous.equals(entry)) {
+      if (!previous.equals(entry)) {
         throw new OciException("the layer has " + entry.path() + " twice with different content: " + previous
             + " and " + entry + "; keep one of them (or give both the same source, mode and owner)");
       }
     }
+    Map<ImagePath, LayerEntry> byPath = new HashMap<>(unique.size() * 2);
+    for (LayerEntry entry : unique) {
+      byPath.put(entry.path(), entry);
+    }
     // Missing parents: a directory owned by root, 0755, as tar and Docker would create it.
-    List<LayerEntry> explicit = new ArrayList<>(byPath.values());
-    for (LayerEntry entry : explicit) {
+    List<LayerEntry> added = new ArrayList<>();
+    for (LayerEntry entry : unique) {
       ImagePath parent = entry.path().parent().orElseThrow();
       while (!parent.isRoot()) {
         LayerEntry existing = byPath.get(parent);
         if (existing == null) {
-          byPath.put(parent, LayerEntry.directory(parent, LayerEntry.DEFAULT_DIRECTORY_MODE));
+          LayerEntry directory = LayerEntry.directory(parent, LayerEntry.DEFAULT_DIRECTORY_MODE);
+          byPath.put(parent, directory);
+          added.add(directory);
         } else if (existing.type() != LayerEntry.Type.DIRECTORY) {
           throw new OciException("the layer has " + entry.path() + " inside " + parent + ", but " + parent
               + " is a " + existing.type().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
@@ -131,7 +148,14 @@ public record LayerSpec(List<LayerEntry> entries, String createdBy, Instant modi
         parent = parent.parent().orElseThrow();
       }
     }
-    for (LayerEntry entry : byPath.values()) {
+    LayerEntry[] result = unique.toArray(new LayerEntry[unique.size() + added.size()]);
+    if (!added.isEmpty()) {
+      for (int i = 0; i < added.size(); i++) {
+        result[unique.size() + i] = added.get(i);
+      }
+      java.util.Arrays.sort(result, java.util.Comparator.comparing(LayerEntry::path));
+    }
+    for (LayerEntry entry : result) {
       if (entry.type() == LayerEntry.Type.HARD_LINK) {
         ImagePath target = ImagePath.of(entry.link().orElseThrow());
         LayerEntry t = byPath.get(target);
@@ -142,7 +166,7 @@ public record LayerSpec(List<LayerEntry> entries, String createdBy, Instant modi
         }
       }
     }
-    return new Entries(byPath.values().toArray(new LayerEntry[0]));
+    return new Entries(result);
   }
 
   /**

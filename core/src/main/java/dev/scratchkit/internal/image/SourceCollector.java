@@ -195,6 +195,39 @@ final class SourceCollector {
     if (walked == null) {
       return;
     }
+    if (elfFiles == null && pending == null) {
+      // A data tree: judged again only when its walk differs from the last one in this JVM.
+      List<Object> key = List.of(root, target, options(), String.valueOf(clampTo));
+      DataTree last = DATA_TREES.get(key);
+      if (last != null && last.walked().equals(walked)) {
+        into.addAll(last.entries());
+        problems.addAll(last.problems());
+        return;
+      }
+      List<LayerEntry> entries = new ArrayList<>();
+      int problemsBefore = problems.size();
+      judge(root, walked, found, entries);
+      DATA_TREES.put(key, new DataTree(walked, List.copyOf(entries),
+          List.copyOf(problems.subList(problemsBefore, problems.size()))));
+      into.addAll(entries);
+      return;
+    }
+    judge(root, walked, found, into);
+  }
+
+  /**
+   * A data tree as the last build in this JVM walked it, and what was made of that walk. Equal
+   * walks (every path with the same type, identity, mode and owner) make the same entries, so a
+   * rebuild takes them as they are: a link cannot change without a new inode, nor a file's
+   * readability without a new mode, owner or change time.
+   */
+  private record DataTree(List<Walked> walked, List<LayerEntry> entries, List<Problem> problems) {}
+
+  /** The data trees of recent builds (time zones, for one), by root, target and options. */
+  private static final Map<List<Object>, DataTree> DATA_TREES = dev.scratchkit.internal.oci.RecentlyUsed.map(16);
+
+  /** Turns the walked entries into layer entries (and problems). */
+  private void judge(Path root, List<Walked> walked, Map<Path, SourceFiles.Stat> found, List<LayerEntry> into) {
     java.util.Set<Path> realDirectories = new java.util.HashSet<>();
     TreeLinks links = new TreeLinks(found);
     for (Walked w : walked) {
@@ -229,47 +262,74 @@ final class SourceCollector {
 
   /**
    * The entries below {@code root}, depth first in directory order, each with its {@code lstat}
-   * (also put in {@code found}); null after a problem that ends the walk.
+   * (also put in {@code found}); null after a problem that ends the walk. The tree is read level
+   * by level, so that the lstats of a whole level are taken together ({@link
+   * dev.scratchkit.internal.oci.Stats}: in parallel where that pays), then put in depth-first order.
    */
   private List<Walked> walk(Path root, ImagePath target, Map<Path, SourceFiles.Stat> found) {
-    List<Walked> walked = new ArrayList<>();
-    // Each directory's listing is read whole and closed at once, so a deep tree holds no descriptors.
-    Deque<java.util.Iterator<Path>> listings = new ArrayDeque<>();
-    Deque<ImagePath> listed = new ArrayDeque<>();
-    if (!list(root, root, listings)) {
-      return null;
-    }
-    listed.push(target);
-    while (!listings.isEmpty()) {
-      if (!listings.peek().hasNext()) {
-        listings.pop();
-        listed.pop();
-        continue;
-      }
-      Path path = listings.peek().next();
-      ImagePath inImage;
-      try {
-        inImage = listed.peek().resolve(SourceFiles.utf8Name(path));
-      } catch (OciException e) {
-        problems.add(new Problem(path.toString(), e.getMessage())); // a refused directory name takes its tree with it
-        continue;
-      }
-      SourceFiles.Stat stat = SourceFiles.stat(path);
-      if (stat == null) {
-        problems.add(new Problem(path.toString(), path + " disappeared while " + root + " was read. Build again"
-            + " once the directory is final."));
-        continue;
-      }
-      found.put(path, stat);
-      walked.add(new Walked(path, inImage, stat));
-      if (stat.directory()) {
-        if (!list(root, path, listings)) {
+    Level top = new Level(root, target, null);
+    List<Level> level = List.of(top);
+    while (!level.isEmpty()) {
+      // The level's directories, listed; their entries named and examined together.
+      List<Path> paths = new ArrayList<>();
+      List<ImagePath> inImage = new ArrayList<>();
+      List<Level> parents = new ArrayList<>();
+      for (Level dir : level) {
+        List<Path> entries = list(root, dir.path());
+        if (entries == null) {
           return null;
         }
-        listed.push(inImage);
+        for (Path path : entries) {
+          try {
+            inImage.add(dir.inImage().resolve(SourceFiles.utf8Name(path)));
+          } catch (OciException e) {
+            problems.add(new Problem(path.toString(), e.getMessage())); // a refused directory name takes its tree with it
+            continue;
+          }
+          paths.add(path);
+          parents.add(dir);
+        }
+      }
+      SourceFiles.Stat[] stats = dev.scratchkit.internal.oci.Stats.of(paths);
+      List<Level> next = new ArrayList<>();
+      for (int i = 0; i < paths.size(); i++) {
+        Path path = paths.get(i);
+        if (stats[i] == null) {
+          problems.add(new Problem(path.toString(), path + " disappeared while " + root + " was read. Build again"
+              + " once the directory is final."));
+          continue;
+        }
+        found.put(path, stats[i]);
+        Level child = new Level(path, inImage.get(i), new Walked(path, inImage.get(i), stats[i]));
+        parents.get(i).children().add(child);
+        if (stats[i].directory()) {
+          next.add(child);
+        }
+      }
+      level = next;
+    }
+    List<Walked> walked = new ArrayList<>();
+    Deque<java.util.Iterator<Level>> stack = new ArrayDeque<>();
+    stack.push(top.children().iterator());
+    while (!stack.isEmpty()) {
+      if (!stack.peek().hasNext()) {
+        stack.pop();
+        continue;
+      }
+      Level entry = stack.peek().next();
+      walked.add(entry.walked());
+      if (!entry.children().isEmpty()) {
+        stack.push(entry.children().iterator());
       }
     }
     return walked;
+  }
+
+  /** An entry of the tree being walked, with the entries below it once its level is read. */
+  private record Level(Path path, ImagePath inImage, Walked walked, List<Level> children) {
+    Level(Path path, ImagePath inImage, Walked walked) {
+      this(path, inImage, walked, new ArrayList<>());
+    }
   }
 
   /**
@@ -305,18 +365,17 @@ final class SourceCollector {
     }
   }
 
-  /** Pushes the entries of {@code directory}, in the order the file system lists them; false (a problem) when it cannot be listed. */
-  private boolean list(Path root, Path directory, Deque<java.util.Iterator<Path>> listings) {
+  /** The entries of {@code directory}, in the order the file system lists them; null (a problem) when it cannot be listed. */
+  private List<Path> list(Path root, Path directory) {
     List<Path> entries = new ArrayList<>();
     try (java.nio.file.DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
       stream.forEach(entries::add);
     } catch (IOException | java.nio.file.DirectoryIteratorException e) {
       problems.add(new Problem(root.toString(), root + " cannot be read completely: " + directory
           + " cannot be listed (" + e + "). Check its permissions."));
-      return false;
+      return null;
     }
-    listings.push(entries.iterator());
-    return true;
+    return entries;
   }
 
   /** As {@link #timed(LayerEntry, Path)}, with the modification time of an {@code lstat} already taken. */

@@ -118,15 +118,17 @@ public final class ImageWriter {
    * cache holds its layer.
    */
   public static void preflight(List<ImageSpec> images) {
+    List<LayerEntry> withSources = new ArrayList<>();
     for (ImageSpec image : images) {
       for (LayerSpec layer : image.layers()) {
         for (LayerEntry e : layer.entries()) {
           if (e.source().isPresent()) {
-            SourceFiles.verify(e);
+            withSources.add(e);
           }
         }
       }
     }
+    SourceFiles.verifyAll(withSources);
     Set<String> platforms = new HashSet<>();
     if (images.size() > 1) {
       for (ImageSpec image : images) {

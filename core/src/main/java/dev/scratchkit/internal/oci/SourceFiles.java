@@ -26,6 +26,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -362,10 +363,35 @@ public final class SourceFiles {
    */
   public static void verify(LayerEntry entry) {
     HostFile host = hostFile(entry);
-    if (host == null) {
-      return;
+    if (host != null) {
+      verify(entry, host, stat(host.path()));
     }
-    String change = change(host, stat(host.path()), host.path());
+  }
+
+  /**
+   * As {@link #verify(LayerEntry)} for many entries, their {@code lstat}s taken at once
+   * ({@link Stats}); the first changed file in the given order is the one named.
+   *
+   * @throws OciException naming the file and what changed
+   */
+  public static void verifyAll(List<LayerEntry> entries) {
+    List<LayerEntry> recorded = new java.util.ArrayList<>();
+    List<Path> paths = new java.util.ArrayList<>();
+    for (LayerEntry e : entries) {
+      HostFile host = hostFile(e);
+      if (host != null) {
+        recorded.add(e);
+        paths.add(host.path());
+      }
+    }
+    Stat[] now = Stats.of(paths);
+    for (int i = 0; i < now.length; i++) {
+      verify(recorded.get(i), hostFile(recorded.get(i)), now[i]);
+    }
+  }
+
+  private static void verify(LayerEntry entry, HostFile host, Stat now) {
+    String change = change(host, now, host.path());
     if (change != null) {
       String through = linkOnTheWay(host.path());
       throw changed(entry, host, through != null ? through : change);

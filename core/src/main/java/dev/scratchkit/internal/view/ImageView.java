@@ -570,8 +570,32 @@ public final class ImageView implements RootFileSystem, Closeable {
       if (parts.isEmpty()) {
         return this; // the root itself: its metadata does not matter here
       }
-      String path = join(parts);
-      String fileName = parts.get(parts.size() - 1);
+      return addAt(join(parts), parts.get(parts.size() - 1), layer, type, mode, uid, gid, size, link, content, head);
+    }
+
+    /**
+     * As {@link #add(String, dev.scratchkit.oci.LayerEntry.Type, int, long, long, long, String,
+     * Content, byte[])} for an entry of scratchkit's own image, whose path is already absolute and
+     * normalised: nothing to parse.
+     */
+    public Builder add(dev.scratchkit.oci.ImagePath imagePath, dev.scratchkit.oci.LayerEntry.Type type, int mode,
+        long uid, long gid, long size, String link, Content content, byte[] head) {
+      if (layers.isEmpty()) {
+        layers.add("layer 1");
+      }
+      if (++count > MAX_ENTRIES) {
+        throw new IllegalStateException(name + " has more than " + MAX_ENTRIES + " layer entries; it is not an"
+            + " image a container could start from in reasonable time");
+      }
+      if (imagePath.isRoot()) {
+        return this; // the root itself: its metadata does not matter here
+      }
+      return addAt(imagePath.path(), imagePath.fileName(), layers.size() - 1, type, mode, uid, gid, size, link,
+          content, head);
+    }
+
+    private Builder addAt(String path, String fileName, int layer, dev.scratchkit.oci.LayerEntry.Type type, int mode,
+        long uid, long gid, long size, String link, Content content, byte[] head) {
       String dir = parent(path);
       if (fileName.equals(".wh..wh..opq")) {
         removeBelow(dir, layer, false);

@@ -70,7 +70,7 @@ public final class ImageViews {
             size = bytes.length;
           }
         }
-        view.add(e.path().toString(), e.type(), e.mode(), e.uid(), e.gid(), size, e.link().orElse(null), content, head);
+        view.add(e.path(), e.type(), e.mode(), e.uid(), e.gid(), size, e.link().orElse(null), content, head);
       }
     }
     return view.build();
