@@ -96,6 +96,64 @@ public record LayerSpec(List<LayerEntry> entries, String createdBy, Instant modi
   }
 
   private static List<LayerEntry> normalise(List<LayerEntry> given) {
+    Given key = new Given(given.toArray(new LayerEntry[0]));
+    Entries known = NORMALISED.get(key);
+    if (known != null) {
+      return known;
+    }
+    Entries normalised = normaliseNow(given);
+    NORMALISED.put(key, normalised);
+    return normalised;
+  }
+
+  /**
+   * Recent layers' normalised entries, by the entries given: a rebuild's layer of unchanged
+   * entries (the time zone data, whose entries a rebuild reuses) is not sorted and checked again.
+   * Bounded, least recently used out.
+   */
+  private static final Map<Given, Entries> NORMALISED = dev.scratchkit.internal.oci.RecentlyUsed.map(32);
+
+  /**
+   * Entries as given to a layer, equal to others when each pair is the same object, or equal
+   * entries that carry no host file (for one with a host file, equality leaves out the
+   * recorded identity, which a reused normalisation must keep).
+   */
+  private static final class Given {
+    private final LayerEntry[] entries;
+    private final int hash;
+
+    Given(LayerEntry[] entries) {
+      this.entries = entries;
+      int h = 1;
+      for (LayerEntry e : entries) {
+        Objects.requireNonNull(e, "entry");
+        h = 31 * h + (e.source().isPresent() ? System.identityHashCode(e) : e.hashCode());
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Given other) || other.hash != hash || other.entries.length != entries.length) {
+        return false;
+      }
+      for (int i = 0; i < entries.length; i++) {
+        LayerEntry a = entries[i];
+        LayerEntry b = other.entries[i];
+        if (a != b && (a.source().isPresent() || b.source().isPresent() || !a.equals(b))) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  private static Entries normaliseNow(List<LayerEntry> given) {
     // Sorted once (stable, so entries of one path keep the given order), then one pass over each
     // path's run: cheaper than a sorted map for the thousands of entries of a tree.
     LayerEntry[] sorted = given.toArray(new LayerEntry[0]);

@@ -103,4 +103,53 @@ class RebuildTest {
     assertThat(Files.mismatch(out.resolve("app/program"), binary)).isEqualTo(-1);
     assertThat(LayerCacheTest.sha256sum(blob)).isEqualTo(after.layers().get(1).digest().toString());
   }
+
+  @Test
+  void aTimeZoneTreeChangedInPlaceIsCollectedAgain() throws Exception {
+    // A tree of its own, as timezoneData(dir) takes it: a file, a link to it, a subdirectory.
+    Path zoneinfo = Files.createDirectories(work.resolve("zoneinfo"));
+    Files.createDirectories(zoneinfo.resolve("Europe"));
+    Path berlin = Files.writeString(zoneinfo.resolve("Europe/Berlin"), "TZif berlin one\n");
+    Files.writeString(zoneinfo.resolve("UTC"), "TZif utc\n");
+    Files.createSymbolicLink(zoneinfo.resolve("Europe/Zurich"), Path.of("Berlin"));
+    LayerCache cache = LayerCache.at(work.resolve("cache-4"));
+    Path layout = work.resolve("zoneinfo-layout");
+    WriteResult first = zoneImage(zoneinfo).writeTo(OciLayout.at(layout).cache(cache));
+    assertThat(zoneImage(zoneinfo).writeTo(OciLayout.at(layout).cache(cache)).digest()).isEqualTo(first.digest());
+
+    // Rewritten in place with the same size and its modification time put back: only the change
+    // time (and the bytes) tell.
+    java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(berlin);
+    Files.writeString(berlin, "TZif berlin two\n");
+    Files.setLastModifiedTime(berlin, mtime);
+    WriteResult changed = zoneImage(zoneinfo).writeTo(OciLayout.at(layout).cache(cache));
+    assertThat(changed.digest()).isNotEqualTo(first.digest());
+    assertThat(extracted(layout, changed, "usr/share/zoneinfo/Europe/Berlin")).isEqualTo("TZif berlin two\n");
+
+    // A link pointed elsewhere (a new link, as links cannot be changed in place).
+    Files.delete(zoneinfo.resolve("Europe/Zurich"));
+    Files.createSymbolicLink(zoneinfo.resolve("Europe/Zurich"), Path.of("../UTC"));
+    WriteResult relinked = zoneImage(zoneinfo).writeTo(OciLayout.at(layout).cache(cache));
+    assertThat(relinked.digest()).isNotEqualTo(changed.digest());
+    Path out = extractedLayer(layout, relinked);
+    assertThat(Files.readSymbolicLink(out.resolve("usr/share/zoneinfo/Europe/Zurich"))).isEqualTo(Path.of("../UTC"));
+  }
+
+  private static ScratchImage zoneImage(Path zoneinfo) {
+    return ScratchImage.builder().noCaCertificates().timezoneData(zoneinfo).creationTime(Instant.EPOCH)
+        .entrypoint(hello).build();
+  }
+
+  /** The time zone layer of {@code image}, unpacked by GNU tar. */
+  private static Path extractedLayer(Path layout, WriteResult image) throws IOException {
+    LayerDescriptor zones = image.layers().get(1); // base files, then time zones
+    Path blob = layout.resolve("blobs/sha256").resolve(zones.digest().hex());
+    Path out = Files.createTempDirectory(work, "zones");
+    Tools.runOk(Tools.require("tar").toString(), "-xzf", blob.toString(), "-C", out.toString());
+    return out;
+  }
+
+  private static String extracted(Path layout, WriteResult image, String member) throws IOException {
+    return Files.readString(extractedLayer(layout, image).resolve(member));
+  }
 }

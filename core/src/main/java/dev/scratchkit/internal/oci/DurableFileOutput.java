@@ -11,9 +11,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A new file written as a stream and then made durable with {@link #sync()}, whose disk writes
@@ -34,7 +31,7 @@ public final class DurableFileOutput extends OutputStream {
   static final long WRITEBACK_INTERVAL = 8L << 20;
 
   /** One thread for every file: the background syncs are hints, they need no parallelism. */
-  private static final ExecutorService WRITEBACK = newWritebackThread();
+  private static final ExecutorService WRITEBACK = BackgroundThread.named("scratchkit-writeback", 2);
 
   private final FileChannel channel;
   private final Path file;
@@ -154,13 +151,5 @@ public final class DurableFileOutput extends OutputStream {
     }
   }
 
-  private static ExecutorService newWritebackThread() {
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 2, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "scratchkit-writeback");
-      t.setDaemon(true);
-      return t;
-    });
-    executor.allowCoreThreadTimeOut(true);
-    return executor;
-  }
+
 }

@@ -25,9 +25,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,17 +65,9 @@ public final class ImageWriter {
    * The background thread of {@link #submitAhead}: one for the JVM, daemon, gone when idle. A
    * writer never waits for a task it queued there: it runs a task not yet started itself.
    */
-  private static final ExecutorService AHEAD = aheadThread();
+  private static final ExecutorService AHEAD = BackgroundThread.named("scratchkit-layer-ahead", 5);
 
-  private static ExecutorService aheadThread() {
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "scratchkit-layer-ahead");
-      t.setDaemon(true);
-      return t;
-    });
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
-  }
+
 
   /**
    * A writer that uses the default layer cache ({@link LayerCache#defaults()}).

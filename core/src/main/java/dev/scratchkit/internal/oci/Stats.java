@@ -4,9 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Many {@code lstat}s at once: a tree of a thousand files (the time zone data) is a thousand
@@ -24,17 +21,9 @@ public final class Stats {
   private static final boolean PARALLEL = Runtime.getRuntime().availableProcessors() > 1;
 
   /** One daemon thread for the JVM, gone when idle. */
-  private static final ExecutorService HELPER = helper();
+  private static final ExecutorService HELPER = BackgroundThread.named("scratchkit-stat", 5);
 
-  private static ExecutorService helper() {
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "scratchkit-stat");
-      t.setDaemon(true);
-      return t;
-    });
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
-  }
+
 
   /**
    * {@return the {@code lstat} of each path, null where it does not exist, in the order given}

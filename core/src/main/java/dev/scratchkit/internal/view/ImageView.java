@@ -506,6 +506,8 @@ public final class ImageView implements RootFileSystem, Closeable {
     private final List<Change> changes = new ArrayList<>();
     private final List<String> anomalies = new ArrayList<>();
     private int count;
+    /** Whether a whiteout or replaced directory removed nodes, which may leave a node without its parents. */
+    private boolean removedAny;
 
     /**
      * A view without layers yet.
@@ -605,6 +607,7 @@ public final class ImageView implements RootFileSystem, Closeable {
         String hidden = (dir.equals("/") ? "" : dir) + "/" + fileName.substring(4);
         Node gone = nodes.get(hidden);
         if (gone != null && gone.layer() < layer) {
+          removedAny = true;
           nodes.remove(hidden);
           removeBelow(hidden, layer, false);
         }
@@ -657,8 +660,11 @@ public final class ImageView implements RootFileSystem, Closeable {
       if (dir.equals("/")) {
         return;
       }
-      ensureParents(parent(dir), layer);
       Node existing = nodes.get(dir);
+      if (!removedAny && existing != null && existing.isDirectory()) {
+        return; // put after its own parents, none of which was removed since: nothing to do above it
+      }
+      ensureParents(parent(dir), layer);
       if (existing == null || !existing.isDirectory()) {
         put(new Node(dir, Type.DIRECTORY, 0755, 0, 0, 0, null, layer, null, null));
       }
@@ -666,6 +672,7 @@ public final class ImageView implements RootFileSystem, Closeable {
 
     /** Removes everything below a directory from lower layers (or from all, for a replaced directory). */
     private List<String> removeBelow(String dir, int layer, boolean all) {
+      removedAny = true;
       String prefix = dir.equals("/") ? "/" : dir + "/";
       String end = prefix.substring(0, prefix.length() - 1) + "0";
       NavigableMap<String, Node> below = nodes.subMap(prefix, true, end, false);

@@ -61,8 +61,9 @@ import java.util.concurrent.TimeUnit;
  * Each contender has a config file of its own (same name and bytes). After warm-up rounds, every
  * round times one rebuild of each contender after (a) a change of its config file (new bytes),
  * (b) no change, (c) its config file rewritten with the same bytes (new modification and change
- * time). The table holds the medians, and the ratios acceptance 1 and 2 of the rebuild issue ask
- * for.
+ * time). Before each timed rebuild {@code sync(1)} runs, so that no contender's time includes the
+ * disk writing back another's files. The table holds the medians, and the ratios acceptance 1 and
+ * 2 of the rebuild issue ask for.
  *
  * <p><b>{@code big}</b>: a binary of real machine code (ELF files of the JDK, /usr/bin and
  * /usr/lib/x86_64-linux-gnu concatenated, 256 MiB by default) as a one-layer image, each
@@ -193,6 +194,7 @@ public final class LayerBenchmark {
           } else if (change == Change.SAME_BYTES) {
             Files.write(config, Files.readAllBytes(config));
           }
+          settleDisk();
           long start = System.nanoTime();
           String digest = c.getValue().build().rebuild();
           double ms = (System.nanoTime() - start) / 1e6;
@@ -253,6 +255,18 @@ public final class LayerBenchmark {
     }
     deleteTree(layout);
     return own;
+  }
+
+  /**
+   * Runs {@code sync(1)} before a timed rebuild, so that no contender's time includes the disk
+   * writing back what another contender wrote just before (jib-core's tar, say, while scratchkit's
+   * archive waits for its own sync).
+   */
+  private static void settleDisk() throws IOException, InterruptedException {
+    Process sync = new ProcessBuilder("sync").inheritIO().start();
+    if (sync.waitFor() != 0) {
+      throw new IOException("sync failed");
+    }
   }
 
   /**
