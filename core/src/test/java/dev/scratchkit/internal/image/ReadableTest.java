@@ -2,7 +2,6 @@ package dev.scratchkit.internal.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scratchkit.internal.oci.SourceFiles;
 import dev.scratchkit.testkit.Tools;
 import java.io.File;
 import java.nio.file.Files;
@@ -32,9 +31,10 @@ class ReadableTest {
       return; // the nonroot run needs root to change owners and user
     }
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    // The project's own class directories, which the nonroot user can read (the Maven repository is root's).
+    // The class path entries the nonroot user can read: the project's classes and jars (in a
+    // reactor build its modules are jars), not root's Maven repository.
     String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(entry -> Files.isDirectory(Path.of(entry)))
+        .filter(entry -> readableByOthers(Path.of(entry)))
         .collect(Collectors.joining(File.pathSeparator));
     Process p = new ProcessBuilder(Tools.require("setpriv").toString(), "--reuid=" + NONROOT, "--regid=" + NONROOT,
         "--clear-groups", java.toString(), "-cp", classPath, ReadableMain.class.getName(), dir.toString())
@@ -43,6 +43,29 @@ class ReadableTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(out).as("the run as %d", NONROOT).contains("checked " + files.size() + " files, 0 mismatches");
     assertThat(p.exitValue()).isZero();
+  }
+
+  /** Whether users other than the owner can reach and read {@code path} (every directory above it searchable). */
+  private static boolean readableByOthers(Path path) {
+    try {
+      Path absolute = path.toAbsolutePath().normalize();
+      if (!Files.exists(absolute)) {
+        return false;
+      }
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> own = Files.getPosixFilePermissions(absolute);
+      if (!own.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+          || (Files.isDirectory(absolute) && !own.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE))) {
+        return false;
+      }
+      for (Path dir = absolute.getParent(); dir != null; dir = dir.getParent()) {
+        if (!Files.getPosixFilePermissions(dir).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+          return false;
+        }
+      }
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /** One file per pattern of read bits and owner: root, nonroot, root with the nonroot group. */
