@@ -267,7 +267,7 @@ final class SourceCollector {
    * dev.scratchkit.internal.oci.Stats}: in parallel where that pays), then put in depth-first order.
    */
   private List<Walked> walk(Path root, ImagePath target, Map<Path, SourceFiles.Stat> found) {
-    Level top = new Level(root, target, null);
+    Level top = new Level(new Walked(root, target, null));
     List<Level> level = List.of(top);
     while (!level.isEmpty()) {
       // The level's directories, listed; their entries named and examined together.
@@ -275,13 +275,13 @@ final class SourceCollector {
       List<ImagePath> inImage = new ArrayList<>();
       List<Level> parents = new ArrayList<>();
       for (Level dir : level) {
-        List<Path> entries = list(root, dir.path());
+        List<Path> entries = list(root, dir.walked().path());
         if (entries == null) {
           return null;
         }
         for (Path path : entries) {
           try {
-            inImage.add(dir.inImage().resolve(SourceFiles.utf8Name(path)));
+            inImage.add(dir.walked().inImage().resolve(SourceFiles.utf8Name(path)));
           } catch (OciException e) {
             problems.add(new Problem(path.toString(), e.getMessage())); // a refused directory name takes its tree with it
             continue;
@@ -300,7 +300,7 @@ final class SourceCollector {
           continue;
         }
         found.put(path, stats[i]);
-        Level child = new Level(path, inImage.get(i), new Walked(path, inImage.get(i), stats[i]));
+        Level child = new Level(new Walked(path, inImage.get(i), stats[i]));
         parents.get(i).children().add(child);
         if (stats[i].directory()) {
           next.add(child);
@@ -325,10 +325,10 @@ final class SourceCollector {
     return walked;
   }
 
-  /** An entry of the tree being walked, with the entries below it once its level is read. */
-  private record Level(Path path, ImagePath inImage, Walked walked, List<Level> children) {
-    Level(Path path, ImagePath inImage, Walked walked) {
-      this(path, inImage, walked, new ArrayList<>());
+  /** An entry of the tree being walked (the root: without an lstat), with the entries below it once its level is read. */
+  private record Level(Walked walked, List<Level> children) {
+    Level(Walked walked) {
+      this(walked, new ArrayList<>());
     }
   }
 
@@ -343,11 +343,6 @@ final class SourceCollector {
 
     TreeLinks(Map<Path, SourceFiles.Stat> found) {
       this.found = found;
-    }
-
-    /** None: every path is asked of the file system. */
-    static TreeLinks none() {
-      return new TreeLinks(Map.of());
     }
 
     boolean isLink(Path path) {
@@ -427,13 +422,9 @@ final class SourceCollector {
    * other links of the tree and {@code ..}), not by its text: {@code sub/t -> ..} makes
    * {@code sub/t/../x} leave the tree although the text normalises to {@code sub/x}.
    *
+   * @param links the tree's links as its walk found them
    * @return null when it stays inside {@code root}, else why not, for the message
    */
-  static String leaves(Path root, Path link, Path text) throws IOException {
-    return leaves(root, link, text, TreeLinks.none());
-  }
-
-  /** As {@link #leaves(Path, Path, Path)}, with the links the walk of the tree found. */
   static String leaves(Path root, Path link, Path text, TreeLinks links) throws IOException {
     String outside = "which is outside " + root;
     if (text.isAbsolute()) {

@@ -230,6 +230,7 @@ public final class SourceFiles {
     return access().file(path, taken != null ? recorded(absolute, taken) : record(path, absolute), mode);
   }
 
+  /** The record of the regular file {@code real} whose {@code lstat} is {@code s}. */
   private static HostFile recorded(Path real, Stat s) {
     if (!s.regular()) {
       throw new IllegalArgumentException(real + " is " + s.kind());
@@ -247,7 +248,7 @@ public final class SourceFiles {
     if (s == null || !s.regular()) {
       throw new IOException(path + " is " + (s == null ? "missing" : s.kind()));
     }
-    return new HostFile(path, s.fileKey(), s.size(), s.modified(), s.changed(), null);
+    return recorded(path, s);
   }
 
   private static HostFile record(ImagePath path, Path real) {
@@ -264,7 +265,7 @@ public final class SourceFiles {
       throw new OciException("source file " + real + " for " + path + " is not readable by this process"
           + "; fix its permissions (e.g. chmod a+r " + real + ")");
     }
-    return new HostFile(real, s.fileKey(), s.size(), s.modified(), s.changed(), null);
+    return recorded(real, s);
   }
 
   /**
@@ -356,21 +357,10 @@ public final class SourceFiles {
   public record Checked(byte[] content, LayerEntry entry) {}
 
   /**
-   * Checks, without reading it, that the host file of {@code entry} is still what it was when
-   * the entry was made; cheap (one {@code lstat}), for every file before a target writes anything.
-   *
-   * @throws OciException naming the file and what changed
-   */
-  public static void verify(LayerEntry entry) {
-    HostFile host = hostFile(entry);
-    if (host != null) {
-      verify(entry, host, stat(host.path()));
-    }
-  }
-
-  /**
-   * As {@link #verify(LayerEntry)} for many entries, their {@code lstat}s taken at once
-   * ({@link Stats}); the first changed file in the given order is the one named.
+   * Checks, without reading them, that the host files of {@code entries} are still what they
+   * were when the entries were made; cheap (one {@code lstat} each, taken at once by {@link
+   * Stats}), for every file before a target writes anything. The first changed file in the given
+   * order is the one named.
    *
    * @throws OciException naming the file and what changed
    */
@@ -387,6 +377,14 @@ public final class SourceFiles {
     Stat[] now = Stats.of(paths);
     for (int i = 0; i < now.length; i++) {
       verify(recorded.get(i), hostFile(recorded.get(i)), now[i]);
+    }
+  }
+
+  /** One {@link #verifyAll} for one entry, its {@code lstat} taken here. */
+  private static void verify(LayerEntry entry) {
+    HostFile host = hostFile(entry);
+    if (host != null) {
+      verify(entry, host, stat(host.path()));
     }
   }
 

@@ -555,13 +555,7 @@ public final class ImageView implements RootFileSystem, Closeable {
      */
     public Builder add(String rawPath, dev.scratchkit.oci.LayerEntry.Type type, int mode, long uid, long gid,
         long size, String link, Content content, byte[] head) {
-      if (layers.isEmpty()) {
-        layers.add("layer 1");
-      }
-      if (++count > MAX_ENTRIES) {
-        throw new IllegalStateException(name + " has more than " + MAX_ENTRIES + " layer entries; it is not an"
-            + " image a container could start from in reasonable time");
-      }
+      countEntry();
       int layer = layers.size() - 1;
       List<String> parts = components(rawPath);
       if (parts.contains("..")) {
@@ -582,6 +576,16 @@ public final class ImageView implements RootFileSystem, Closeable {
      */
     public Builder add(dev.scratchkit.oci.ImagePath imagePath, dev.scratchkit.oci.LayerEntry.Type type, int mode,
         long uid, long gid, long size, String link, Content content, byte[] head) {
+      countEntry();
+      if (imagePath.isRoot()) {
+        return this; // the root itself: its metadata does not matter here
+      }
+      return addAt(imagePath.path(), imagePath.fileName(), layers.size() - 1, type, mode, uid, gid, size, link,
+          content, head);
+    }
+
+    /** Counts one more entry, refusing beyond {@link #MAX_ENTRIES}; the first entry opens layer 1 if none was named. */
+    private void countEntry() {
       if (layers.isEmpty()) {
         layers.add("layer 1");
       }
@@ -589,11 +593,6 @@ public final class ImageView implements RootFileSystem, Closeable {
         throw new IllegalStateException(name + " has more than " + MAX_ENTRIES + " layer entries; it is not an"
             + " image a container could start from in reasonable time");
       }
-      if (imagePath.isRoot()) {
-        return this; // the root itself: its metadata does not matter here
-      }
-      return addAt(imagePath.path(), imagePath.fileName(), layers.size() - 1, type, mode, uid, gid, size, link,
-          content, head);
     }
 
     private Builder addAt(String path, String fileName, int layer, dev.scratchkit.oci.LayerEntry.Type type, int mode,

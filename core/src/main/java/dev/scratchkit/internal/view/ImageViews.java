@@ -53,9 +53,10 @@ public final class ImageViews {
             content = new HostFile(host);
             if (recorded != null) {
               size = recorded.size(); // the file as it was recorded, which is the file that goes in
-              head = recorded.identifiesContent() ? HEADS.get(recorded.withoutSha256()) : null;
-              if (head == null && recorded.identifiesContent()) {
-                content = new RememberedHead(host, recorded.withoutSha256());
+              if (recorded.identifiesContent()) {
+                SourceFiles.HostFile identity = recorded.withoutSha256();
+                head = HEADS.get(identity);
+                content = head != null ? content : new RememberedHead(host, identity);
               }
             } else {
               try {

@@ -41,6 +41,10 @@ class LibrariesByNameRuleTest {
       }
       """;
 
+  /** Where bundling puts SQLite: the soname's links and the library itself. */
+  private static final String[] SQLITE_FILES = {"/lib/x86_64-linux-gnu/libsqlite3.so.0", MULTIARCH + "/libsqlite3.so.0",
+      MULTIARCH + "/libsqlite3.so.0.8.6"};
+
   private static Path program(String name, String source) {
     return RunTimeData.readable(Fixtures.gcc(work, name, source));
   }
@@ -61,8 +65,7 @@ class LibrariesByNameRuleTest {
     assertThat(ok.exitCode()).isZero().isEqualTo(host.exitCode());
     assertThat(RunTimeData.hasFinding(bundled, LibrariesByNameRule.NAME)).isFalse();
 
-    Path lacking = RunTimeData.write(RunTimeData.without(image.spec(), "/lib/x86_64-linux-gnu/libsqlite3.so.0",
-        MULTIARCH + "/libsqlite3.so.0", MULTIARCH + "/libsqlite3.so.0.8.6"), work.resolve("sqlite-without"));
+    Path lacking = RunTimeData.write(RunTimeData.without(image.spec(), SQLITE_FILES), work.resolve("sqlite-without"));
     Tools.Result failed = RunTimeData.run(lacking, work);
     assertThat(failed.stdout()).isEqualTo("dlopen: libsqlite3.so.0: cannot open shared object file: No such file or"
         + " directory\n");
@@ -84,8 +87,7 @@ class LibrariesByNameRuleTest {
     Path program = program("sqlite-by-name", SQLITE);
     // The closure by hand, as without bundleSharedLibraries(): the library named is what lacks.
     List<String> warnings = CandidateChecks.check(RunTimeData.without(ScratchImage.builder()
-        .entrypoint(program, "/app/sqlite-by-name").bundleSharedLibraries().build().spec(),
-        "/lib/x86_64-linux-gnu/libsqlite3.so.0", MULTIARCH + "/libsqlite3.so.0", MULTIARCH + "/libsqlite3.so.0.8.6"),
+        .entrypoint(program, "/app/sqlite-by-name").bundleSharedLibraries().build().spec(), SQLITE_FILES),
         new java.util.ArrayList<>(), List.of(), false, Path.of("/"));
     assertThat(warnings).anyMatch(w -> w.contains("addFile(Path.of(\"/lib/x86_64-linux-gnu/libsqlite3.so.0\"), \""
         + MULTIARCH + "/libsqlite3.so.0\")"));
