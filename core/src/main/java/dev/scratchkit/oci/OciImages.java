@@ -146,6 +146,24 @@ public final class OciImages {
     public String toString() {
       return digest + " (" + size + " bytes, " + mediaType + ")";
     }
+
+    // equals and hashCode are written out (the same results as the generated ones): a record's
+    // generated methods are linked through invokedynamic on first use, which costs 10 to 50 ms of
+    // every new JVM, and every read of an image runs these.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Layer l && Objects.equals(digest, l.digest) && Objects.equals(diffId, l.diffId) && size == l.size
+          && Objects.equals(mediaType, l.mediaType) && Objects.equals(blobPath, l.blobPath);
+    }
+
+    @Override
+    public int hashCode() {
+      int h = Objects.hashCode(digest);
+      h = 31 * h + Objects.hashCode(diffId);
+      h = 31 * h + Long.hashCode(size);
+      h = 31 * h + Objects.hashCode(mediaType);
+      return 31 * h + Objects.hashCode(blobPath);
+    }
   }
 
   /**

@@ -86,4 +86,18 @@ public record Platform(String os, String architecture, String variant) {
   public String toString() {
     return os + "/" + architecture + (variant == null ? "" : "/" + variant);
   }
+
+  // equals and hashCode are written out (the same results as the generated ones): a record's
+  // generated methods are linked through invokedynamic on first use, which costs 10 to 50 ms of
+  // every new JVM, and these run in every build.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Platform p && os.equals(p.os) && architecture.equals(p.architecture)
+        && Objects.equals(variant, p.variant);
+  }
+
+  @Override
+  public int hashCode() {
+    return (31 * os.hashCode() + architecture.hashCode()) * 31 + Objects.hashCode(variant);
+  }
 }

@@ -100,6 +100,25 @@ public final class SourceFiles {
     HostFile withSha256(String hex) {
       return new HostFile(path, fileKey, size, modified, changed, hex);
     }
+
+    // equals and hashCode are written out (the same results as the generated ones): a record's
+    // generated methods are linked through invokedynamic on first use, which costs 10 to 50 ms of
+    // every new JVM, and these run in every build.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof HostFile h && path.equals(h.path) && Objects.equals(fileKey, h.fileKey) && size == h.size
+          && modified.equals(h.modified) && changed.equals(h.changed) && Objects.equals(sha256, h.sha256);
+    }
+
+    @Override
+    public int hashCode() {
+      int h = path.hashCode();
+      h = 31 * h + Objects.hashCode(fileKey);
+      h = 31 * h + Long.hashCode(size);
+      h = 31 * h + modified.hashCode();
+      h = 31 * h + changed.hashCode();
+      return 31 * h + Objects.hashCode(sha256);
+    }
   }
 
   /** Reaches {@link LayerEntry}'s recorded host file; set by {@code LayerEntry} once. */
