@@ -274,9 +274,8 @@ public record LayerSpec(List<LayerEntry> entries, String createdBy, Instant modi
     return "layer \"" + createdBy + "\" (" + entries.size() + " entries)";
   }
 
-  // equals and hashCode are written out (the same results as the generated ones): a record's
-  // generated methods are linked through invokedynamic on first use, which costs 10 to 50 ms of
-  // every new JVM, and these run in every build.
+  // Written out: the generated pair is linked through invokedynamic on first use, 10 to 50 ms of
+  // every new JVM. RecordMethodsTest holds them to the generated answers and hashes.
   @Override
   public boolean equals(Object o) {
     return o instanceof LayerSpec l && entries.equals(l.entries) && createdBy.equals(l.createdBy)

@@ -147,9 +147,8 @@ public final class OciImages {
       return digest + " (" + size + " bytes, " + mediaType + ")";
     }
 
-    // equals and hashCode are written out (the same results as the generated ones): a record's
-    // generated methods are linked through invokedynamic on first use, which costs 10 to 50 ms of
-    // every new JVM, and every read of an image runs these.
+    // Written out: the generated pair is linked through invokedynamic on first use, 10 to 50 ms of
+    // every new JVM. RecordMethodsTest holds them to the generated answers and hashes.
     @Override
     public boolean equals(Object o) {
       return o instanceof Layer l && Objects.equals(digest, l.digest) && Objects.equals(diffId, l.diffId) && size == l.size
