@@ -151,8 +151,8 @@ public final class OciImages {
     // every new JVM. RecordMethodsTest holds them to the generated answers and hashes.
     @Override
     public boolean equals(Object o) {
-      return o instanceof Layer l && Objects.equals(digest, l.digest) && Objects.equals(diffId, l.diffId) && size == l.size
-          && Objects.equals(mediaType, l.mediaType) && Objects.equals(blobPath, l.blobPath);
+      return o instanceof Layer l && Objects.equals(digest, l.digest) && Objects.equals(diffId, l.diffId)
+          && size == l.size && Objects.equals(mediaType, l.mediaType) && Objects.equals(blobPath, l.blobPath);
     }
 
     @Override

@@ -82,11 +82,13 @@ class RecordMethodsTest {
     Digest d1 = Digest.of("sha256:" + "1".repeat(64));
     Digest d2 = Digest.of("sha256:" + "2".repeat(64));
     String gzip = "application/vnd.oci.image.layer.v1.tar+gzip";
-    agree(new OciImages.Layer(d1, d2, 5, gzip, "blobs/sha256/1"), new OciImages.Layer(d1, d2, 5, gzip, "blobs/sha256/1"),
-        new OciImages.Layer(d2, d2, 5, gzip, "blobs/sha256/1"), new OciImages.Layer(null, d2, 5, gzip, "blobs/sha256/1"),
-        new OciImages.Layer(d1, d1, 5, gzip, "blobs/sha256/1"), new OciImages.Layer(d1, null, 5, gzip, "blobs/sha256/1"),
-        new OciImages.Layer(d1, d2, 6, gzip, "blobs/sha256/1"),
-        new OciImages.Layer(d1, d2, 5, "application/vnd.oci.image.layer.v1.tar", "blobs/sha256/1"),
+    String blob = "blobs/sha256/1";
+    OciImages.Layer layer = new OciImages.Layer(d1, d2, 5, gzip, blob);
+    agree(layer, new OciImages.Layer(d1, d2, 5, gzip, blob),
+        new OciImages.Layer(d2, d2, 5, gzip, blob), new OciImages.Layer(null, d2, 5, gzip, blob),
+        new OciImages.Layer(d1, d1, 5, gzip, blob), new OciImages.Layer(d1, null, 5, gzip, blob),
+        new OciImages.Layer(d1, d2, 6, gzip, blob),
+        new OciImages.Layer(d1, d2, 5, "application/vnd.oci.image.layer.v1.tar", blob),
         new OciImages.Layer(d1, d2, 5, gzip, "x/1"), new OciImages.Layer(d1, d2, 5, gzip, null));
   }
 
