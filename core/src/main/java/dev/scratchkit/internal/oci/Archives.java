@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -56,6 +58,15 @@ public final class Archives {
    * open one of these.
    */
   private static final Set<Path> OWN_LOCK_FILES = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Closes the files that archives replaced, which frees their blocks: off the writer's thread,
+   * and done by the kernel at the latest when the JVM exits.
+   */
+  private static final ExecutorService RELEASE = BackgroundThread.named("scratchkit-release", 2);
+
+  /** Below this size freeing the replaced archive costs nothing worth a thread hop. */
+  private static final long REPLACED_KEPT_OPEN = 1 << 20;
 
   private Archives() {}
 
@@ -367,12 +378,6 @@ public final class Archives {
   }
 
   /**
-   * Closes the files that archives replaced, which frees their blocks: off the writer's thread,
-   * and done by the kernel at the latest when the JVM exits.
-   */
-  private static final java.util.concurrent.ExecutorService RELEASE = BackgroundThread.named("scratchkit-release", 2);
-
-  /**
    * The archive a rename is about to replace, opened, or null. While it is open the rename only
    * takes its name away: the file system frees its blocks when the last descriptor closes, which
    * on ext4 took 7 ms for a 7 MB archive inside the rename. Only a regular file, without
@@ -391,9 +396,6 @@ public final class Archives {
     }
   }
 
-  /** Below this size freeing the replaced archive costs nothing worth a thread hop. */
-  private static final long REPLACED_KEPT_OPEN = 1 << 20;
-
   /** Closes a replaced archive on the release thread (here when that thread cannot take it). */
   private static void release(FileChannel replaced) {
     if (replaced == null) {
@@ -401,7 +403,7 @@ public final class Archives {
     }
     try {
       RELEASE.execute(() -> closeQuietly(replaced));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       closeQuietly(replaced);
     }
   }

@@ -150,6 +150,4 @@ public final class DurableFileOutput extends OutputStream {
       }
     }
   }
-
-
 }

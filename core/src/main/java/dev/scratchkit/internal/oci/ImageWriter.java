@@ -67,8 +67,6 @@ public final class ImageWriter {
    */
   private static final ExecutorService AHEAD = BackgroundThread.named("scratchkit-layer-ahead", 5);
 
-
-
   /**
    * A writer that uses the default layer cache ({@link LayerCache#defaults()}).
    *

@@ -23,8 +23,6 @@ public final class Stats {
   /** One daemon thread for the JVM, gone when idle. */
   private static final ExecutorService HELPER = BackgroundThread.named("scratchkit-stat", 5);
 
-
-
   /**
    * {@return the {@code lstat} of each path, null where it does not exist, in the order given}
    *

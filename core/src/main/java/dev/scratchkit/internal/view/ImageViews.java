@@ -56,7 +56,9 @@ public final class ImageViews {
               if (recorded.identifiesContent()) {
                 SourceFiles.HostFile identity = recorded.withoutSha256();
                 head = HEADS.get(identity);
-                content = head != null ? content : new RememberedHead(host, identity);
+                if (head == null) {
+                  content = new RememberedHead(host, identity);
+                }
               }
             } else {
               try {

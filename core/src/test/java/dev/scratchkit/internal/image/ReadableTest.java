@@ -6,9 +6,11 @@ import dev.scratchkit.testkit.Tools;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -52,13 +54,13 @@ class ReadableTest {
       if (!Files.exists(absolute)) {
         return false;
       }
-      java.util.Set<java.nio.file.attribute.PosixFilePermission> own = Files.getPosixFilePermissions(absolute);
-      if (!own.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
-          || (Files.isDirectory(absolute) && !own.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE))) {
+      Set<PosixFilePermission> own = Files.getPosixFilePermissions(absolute);
+      if (!own.contains(PosixFilePermission.OTHERS_READ)
+          || (Files.isDirectory(absolute) && !own.contains(PosixFilePermission.OTHERS_EXECUTE))) {
         return false;
       }
       for (Path dir = absolute.getParent(); dir != null; dir = dir.getParent()) {
-        if (!Files.getPosixFilePermissions(dir).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+        if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
           return false;
         }
       }
